@@ -1,0 +1,129 @@
+"""Settings read from the environment or a ``.env`` file (the only module that reads them)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import ValidationError as PydanticValidationError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from runagent_pulse.timespec import TimespecError, parse_duration
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./pulse-data/pulse.db"
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    try:
+        return parse_duration(value)
+    except TimespecError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+class Settings(BaseSettings):
+    """Every knob of a Pulse server. Field aliases are the environment variable names."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    database_url: str = Field(DEFAULT_DATABASE_URL, alias="PULSE_DATABASE_URL")
+    host: str = Field("0.0.0.0", alias="PULSE_HOST")
+    port: int = Field(8000, ge=1, le=65535, alias="PULSE_PORT")
+    api_key: SecretStr | None = Field(None, alias="PULSE_API_KEY")
+    debug: bool = Field(False, alias="PULSE_DEBUG")
+    timezone: str = Field("UTC", alias="PULSE_TIMEZONE")
+    max_concurrent_runs: int = Field(1000, ge=1, le=100_000, alias="PULSE_MAX_CONCURRENT_RUNS")
+    run_timeout: timedelta = Field(timedelta(minutes=10), alias="PULSE_RUN_TIMEOUT")
+    schedule_timeout: timedelta = Field(timedelta(hours=1), alias="SCHEDULE_TIMEOUT")
+    default_executor: Literal["auto", "serverless", "local"] = Field(
+        "auto", alias="DEFAULT_EXECUTOR"
+    )
+    enable_serverless: bool = Field(False, alias="ENABLE_SERVERLESS_INTEGRATION")
+    serverless_api_key: SecretStr | None = Field(None, alias="RUNAGENT_SERVERLESS_API_KEY")
+    local_agent_path: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list, alias="LOCAL_AGENT_PATH"
+    )
+    local_agent_allowlist: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("PULSE_LOCAL_AGENT_ALLOWLIST", "local_agent_allowlist"),
+    )
+    local_workers: int = Field(2, ge=1, le=256, alias="PULSE_LOCAL_WORKERS")
+    lease_duration: timedelta = Field(timedelta(seconds=30), alias="PULSE_LEASE_DURATION")
+    webhook_secret: SecretStr | None = Field(None, alias="PULSE_WEBHOOK_SECRET")
+    callback_allow_private: bool = Field(True, alias="PULSE_CALLBACK_ALLOW_PRIVATE")
+    callback_timeout: timedelta = Field(timedelta(seconds=10), alias="PULSE_CALLBACK_TIMEOUT")
+    callback_retry_schedule: Annotated[list[timedelta], NoDecode] = Field(
+        default_factory=lambda: [
+            timedelta(0),
+            timedelta(seconds=5),
+            timedelta(minutes=5),
+            timedelta(minutes=30),
+            timedelta(hours=2),
+            timedelta(hours=5),
+            timedelta(hours=10),
+            timedelta(hours=10),
+        ],
+        alias="PULSE_CALLBACK_RETRY_SCHEDULE",
+    )
+    run_retention: timedelta = Field(timedelta(days=30), alias="PULSE_RUN_RETENTION")
+    max_params_bytes: int = Field(256 * 1024, ge=1024, alias="PULSE_MAX_PARAMS_BYTES")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r} (e.g. 'Europe/Paris')") from exc
+        return value
+
+    @field_validator("run_timeout", "schedule_timeout", "lease_duration", "callback_timeout",
+                     "run_retention", mode="before")
+    @classmethod
+    def _parse_duration(cls, value: Any) -> timedelta:
+        return _duration(value)
+
+    @field_validator("callback_retry_schedule", mode="before")
+    @classmethod
+    def _parse_schedule(cls, value: Any) -> list[timedelta]:
+        if isinstance(value, str):
+            value = [part for part in value.replace(" ", "").split(",") if part]
+        return [_duration(item) for item in value]
+
+    @field_validator("local_agent_path", mode="before")
+    @classmethod
+    def _split_paths(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [Path(part) for part in value.split(":") if part]
+        return value
+
+    @field_validator("local_agent_allowlist", mode="before")
+    @classmethod
+    def _split_names(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+
+class ConfigError(Exception):
+    """A setting has an invalid value; the message names the variable."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings, turning validation errors into one message naming each variable."""
+    try:
+        return Settings(**overrides)
+    except PydanticValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "settings"
+            field = Settings.model_fields.get(name)
+            variable = (field.alias if field and field.alias else name) if field else name
+            lines.append(f"{variable}: {error['msg']} (got {error.get('input')!r})")
+        raise ConfigError("Invalid configuration:\n  " + "\n  ".join(lines)) from exc

@@ -1,0 +1,71 @@
+"""The executor interface: how the engine hands one run to a backend.
+
+The engine owns time: it calls :meth:`Executor.execute` inside ``asyncio.timeout`` and cancels
+the coroutine on timeout or on a user's cancel. An executor must therefore release everything
+it holds (kill a worker process, close a connection, tear down a deployment) when the coroutine
+is cancelled, and must not swallow ``asyncio.CancelledError``.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+
+@dataclass(slots=True)
+class ExecutionContext:
+    """Everything an executor may know about the run it executes."""
+
+    run_id: str
+    """Unique per run and stable across lease recovery: pass it downstream as an idempotency key."""
+    task_id: str
+    attempt: int
+    scheduled_for: datetime
+    agent_id: str
+    entrypoint_tag: str
+    params: dict[str, Any]
+    deadline: float
+    """``time.monotonic()`` value after which the engine cancels the run as ``timeout``."""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    user_id: str | None = None
+    persistent_memory: bool = False
+    cancelled: asyncio.Event = field(default_factory=asyncio.Event)
+    on_event: Callable[[str, dict[str, Any]], None] | None = None
+
+    def event(self, kind: str, **data: Any) -> None:
+        """Append an entry to the run's log (for team runs, its conversation)."""
+        if self.on_event is not None:
+            self.on_event(kind, data)
+
+
+class Executor(abc.ABC):
+    """One execution backend (``local``, ``echo``, ``http``, ``serverless``, ``team``)."""
+
+    name: ClassVar[str]
+
+    def validate_target(self, agent_id: str, entrypoint_tag: str) -> None:  # noqa: B027
+        """Check at create time that the target can exist.
+
+        Raises:
+            InvalidTarget: the target can never run here (e.g. a module outside LOCAL_AGENT_PATH).
+        """
+
+    async def start(self) -> None:  # noqa: B027
+        """Acquire long-lived resources (worker processes, HTTP pools). Called once."""
+
+    async def close(self) -> None:  # noqa: B027
+        """Release everything :meth:`start` acquired. Called once on shutdown."""
+
+    @abc.abstractmethod
+    async def execute(self, ctx: ExecutionContext) -> Any:
+        """Run ``ctx`` and return its result, which must be JSON-serialisable.
+
+        Raises:
+            ExecutionError: the run failed (``retryable`` tells the retry policy whether to retry).
+            ResultNotSerializable: the agent returned something that is not JSON.
+            asyncio.CancelledError: propagated after cleaning up when the engine cancels.
+        """
