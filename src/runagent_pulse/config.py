@@ -83,8 +83,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown IANA time zone {value!r} (e.g. 'Europe/Paris')") from exc
         return value
 
-    @field_validator("run_timeout", "schedule_timeout", "lease_duration", "callback_timeout",
-                     "run_retention", mode="before")
+    @field_validator(
+        "run_timeout",
+        "schedule_timeout",
+        "lease_duration",
+        "callback_timeout",
+        "run_retention",
+        mode="before",
+    )
     @classmethod
     def _parse_duration(cls, value: Any) -> timedelta:
         return _duration(value)

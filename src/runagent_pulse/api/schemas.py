@@ -1,0 +1,227 @@
+"""Request and response bodies of the REST API, with the limits every field has."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from runagent_pulse.timespec import TimespecError, parse_duration
+
+MAX_BATCH = 10_000
+MAX_METADATA_BYTES = 16 * 1024
+MAX_BODY_BYTES = 32 * 1024 * 1024
+
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+Duration = float | str
+ExecutorName = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z][a-z0-9_]{0,39}$",
+        description="auto | local | echo | serverless | http | team (see GET /v1/config)",
+    ),
+]
+
+
+def duration_seconds(value: Duration | None, field: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{field} must be seconds or a duration such as '30m'")
+    try:
+        seconds = parse_duration(value).total_seconds()
+    except TimespecError as exc:
+        raise ValueError(str(exc)) from exc
+    if seconds <= 0 or seconds > 7 * 24 * 3600:
+        raise ValueError(f"{field} must be between 1 second and 7 days")
+    return seconds
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RepeatIn(Strict):
+    interval: Annotated[str, Field(max_length=50)] | Annotated[float, Field(gt=0)] | None = None
+    times: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    until: datetime | None = None
+
+
+class RetryIn(Strict):
+    max_attempts: Annotated[int, Field(ge=1, le=20)] = 3
+    backoff: Duration = 2.0
+    max_backoff: Duration = 300.0
+
+    @field_validator("backoff", "max_backoff")
+    @classmethod
+    def _duration(cls, value: Duration) -> float:
+        seconds = duration_seconds(value, "retry backoff")
+        assert seconds is not None
+        return seconds
+
+
+class TaskFields(Strict):
+    """Fields a user may set at create time and change later."""
+
+    params: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+    name: Annotated[str, Field(max_length=200)] | None = None
+    callback_url: Annotated[str, Field(min_length=1, max_length=2048)] | None = None
+    callback_secret: Annotated[str, Field(pattern=r"^whsec_[A-Za-z0-9+/=]{16,200}$")] | None = None
+    timezone: Annotated[str, Field(max_length=64)] | None = None
+    repeat: RepeatIn | None = None
+    timeout: Duration | None = Field(None, description="seconds, or a duration such as '30m'")
+    retry: RetryIn | None = None
+    overlap: Literal["allow", "skip", "buffer_one", "cancel_previous"] | None = None
+    catchup: Literal["latest", "all", "skip"] | None = None
+    catchup_window: Duration | None = None
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata_size(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and len(orjson.dumps(value)) > MAX_METADATA_BYTES:
+            raise ValueError(f"metadata is larger than {MAX_METADATA_BYTES} bytes as JSON")
+        return value
+
+    @field_validator("timeout", "catchup_window")
+    @classmethod
+    def _duration(cls, value: Duration | None) -> float | None:
+        return duration_seconds(value, "this duration")
+
+
+class TaskCreate(TaskFields):
+    agent_id: ShortText
+    entrypoint_tag: ShortText
+    when: ShortText = "now"
+    executor_type: ExecutorName | None = None
+    user_id: Annotated[str, Field(max_length=200)] | None = None
+    persistent_memory: bool = False
+    idempotency_key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+
+class TaskPatch(TaskFields):
+    when: ShortText | None = None
+
+
+class BatchCreate(Strict):
+    tasks: Annotated[list[TaskCreate], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+class ResumeIn(Strict):
+    catch_up: bool = False
+
+
+class ParseIn(Strict):
+    when: ShortText
+    timezone: Annotated[str, Field(max_length=64)] = "UTC"
+    now: datetime | None = None
+    count: Annotated[int, Field(ge=1, le=100)] = 5
+    repeat: RepeatIn | None = None
+
+
+class ScheduleOut(BaseModel):
+    kind: Literal["once", "cron", "interval"]
+    description: str
+    timezone: str
+    next_runs: list[datetime]
+
+
+class RetryOut(BaseModel):
+    max_attempts: int
+    backoff_seconds: float
+    max_backoff_seconds: float
+
+
+class Counters(BaseModel):
+    runs: int
+    succeeded: int
+    failed: int
+    skipped: int
+
+
+class TaskOut(BaseModel):
+    task_id: str
+    name: str | None
+    agent_id: str
+    entrypoint_tag: str
+    executor_type: str
+    params: dict[str, Any]
+    metadata: dict[str, Any]
+    user_id: str | None
+    persistent_memory: bool
+    callback_url: str | None
+    when: str
+    timezone: str
+    repeat: dict[str, Any] | None
+    schedule: ScheduleOut
+    status: str
+    activity: str
+    next_run_at: datetime | None
+    last_run_at: datetime | None
+    timeout_seconds: float
+    retry: RetryOut
+    overlap: str
+    catchup: str
+    catchup_window_seconds: float
+    max_runs: int | None
+    until: datetime | None
+    counters: Counters
+    idempotency_key: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TaskList(BaseModel):
+    items: list[TaskOut]
+    next_cursor: str | None
+
+
+class BatchItem(BaseModel):
+    task_id: str
+    status: str
+    next_run_at: datetime | None
+
+
+class BatchOut(BaseModel):
+    count: int
+    items: list[BatchItem]
+
+
+class ErrorOut(BaseModel):
+    type: str | None
+    message: str | None
+
+
+class RunOut(BaseModel):
+    run_id: str
+    execution_id: str
+    task_id: str
+    scheduled_for: datetime
+    attempt: int
+    trigger: str
+    status: str
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_ms: int | None
+    result: Any
+    error: ErrorOut | None
+    skip_reason: str | None
+    executor: str | None
+    node: str | None
+    deployment_id: str | None
+    created_at: datetime
+
+
+class RunList(BaseModel):
+    items: list[RunOut]
+    next_cursor: str | None
+
+
+class ResultOut(BaseModel):
+    status: Literal["pending", "running", "completed", "failed"]
+    result: Any = None
+    execution_id: str | None = None
+    error: str | None = None
+    run: RunOut | None = None

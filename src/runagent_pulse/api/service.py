@@ -1,0 +1,349 @@
+"""What the API's routes do: validate against the schedule and executors, then change the store
+in one transaction and wake the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from runagent_pulse.api.schemas import RepeatIn, TaskCreate, TaskFields, TaskPatch
+from runagent_pulse.delivery.ssrf import check_url
+from runagent_pulse.domain.errors import InvalidTransition, PulseError, ValidationError
+from runagent_pulse.domain.ids import new_id
+from runagent_pulse.domain.plans import NewRun
+from runagent_pulse.domain.statuses import Activity, RunStatus, TaskStatus, Trigger
+from runagent_pulse.engine.engine import Engine
+from runagent_pulse.store import runs as run_store
+from runagent_pulse.store import tasks as task_store
+from runagent_pulse.store.sql import Row
+from runagent_pulse.timespec import Schedule, parse_schedule, schedule_from_spec
+
+
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    timezone: str
+    run_timeout_seconds: float
+    schedule_timeout_seconds: float
+    max_params_bytes: int
+    callback_allow_private: bool
+    catchup_window_seconds: float = 86_400.0
+
+
+def _repeat_dict(repeat: RepeatIn | None) -> dict[str, Any] | None:
+    if repeat is None:
+        return None
+    return repeat.model_dump(mode="json", exclude_none=True)
+
+
+class TaskService:
+    def __init__(self, engine: Engine, defaults: Defaults) -> None:
+        self.engine = engine
+        self.db = engine.db
+        self.defaults = defaults
+
+    # -- create ----------------------------------------------------------------------------
+    def _schedule(
+        self, when: str, timezone: str, repeat: RepeatIn | None, now: datetime
+    ) -> Schedule:
+        return parse_schedule(when, timezone=timezone, now=now, repeat=_repeat_dict(repeat))
+
+    def _check_common(self, fields: TaskFields) -> None:
+        if (
+            fields.params is not None
+            and len(orjson.dumps(fields.params)) > self.defaults.max_params_bytes
+        ):
+            raise ValidationError(
+                f"params is larger than {self.defaults.max_params_bytes} bytes as JSON "
+                "(PULSE_MAX_PARAMS_BYTES); pass a reference to large inputs instead",
+                details={"field": "params"},
+            )
+        if fields.callback_url is not None:
+            check_url(fields.callback_url, allow_private=self.defaults.callback_allow_private)
+
+    def build_row(self, req: TaskCreate, now: datetime) -> Row:
+        """Validate one create request completely and return its task row."""
+        self._check_common(req)
+        executor = self.engine.executors.validate(
+            req.executor_type, req.agent_id, req.entrypoint_tag
+        )
+        timezone = req.timezone or self.defaults.timezone
+        schedule = self._schedule(req.when, timezone, req.repeat, now)
+        default_timeout = (
+            self.defaults.schedule_timeout_seconds
+            if executor == "team"
+            else self.defaults.run_timeout_seconds
+        )
+        retry = (
+            req.retry.model_dump()
+            if req.retry
+            else {"max_attempts": 3, "backoff": 2.0, "max_backoff": 300.0}
+        )
+        return {
+            "id": new_id("tsk"),
+            "name": req.name,
+            "agent_id": req.agent_id,
+            "entrypoint_tag": req.entrypoint_tag,
+            "executor_type": executor,
+            "params": req.params or {},
+            "metadata": req.metadata or {},
+            "user_id": req.user_id,
+            "persistent_memory": req.persistent_memory,
+            "callback_url": req.callback_url,
+            "callback_secret": req.callback_secret,
+            "when_text": req.when,
+            "timezone": timezone,
+            "repeat": _repeat_dict(req.repeat),
+            "trigger_spec": schedule.to_spec(),
+            "timeout_seconds": req.timeout or default_timeout,
+            "retry_max_attempts": retry["max_attempts"],
+            "retry_backoff_seconds": retry["backoff"],
+            "retry_max_backoff_seconds": retry["max_backoff"],
+            "overlap": req.overlap or "allow",
+            "catchup": req.catchup or "latest",
+            "catchup_window_seconds": req.catchup_window or self.defaults.catchup_window_seconds,
+            "max_runs": schedule.max_fires,
+            "end_at": schedule.end_at,
+            "status": TaskStatus.ACTIVE if schedule.first_fire else TaskStatus.COMPLETED,
+            "activity": Activity.IDLE,
+            "next_run_at": schedule.first_fire,
+            "last_run_at": None,
+            "last_fire_at": None,
+            "fires": 0,
+            "runs_total": 0,
+            "runs_succeeded": 0,
+            "runs_failed": 0,
+            "runs_skipped": 0,
+            "idempotency_key": req.idempotency_key,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+    async def create(self, requests: list[TaskCreate]) -> tuple[list[Row], list[bool]]:
+        """Create tasks all-or-nothing; returns rows and, per row, whether it is new."""
+        now = self.engine.clock.now()
+        rows: list[Row] = []
+        for index, req in enumerate(requests):
+            try:
+                rows.append(self.build_row(req, now))
+            except PulseError as exc:
+                if len(requests) > 1:
+                    exc.details = {**exc.details, "index": index}
+                    exc.message = f"tasks[{index}]: {exc.message}"
+                raise
+            except ValueError as exc:  # TimespecError and friends
+                if len(requests) > 1:
+                    raise ValidationError(
+                        f"tasks[{index}]: {exc}", details={"index": index}
+                    ) from exc
+                raise
+        keys = [r["idempotency_key"] for r in rows if r["idempotency_key"]]
+        async with self.db.write() as conn:
+            existing = await task_store.find_by_idempotency_keys(conn, keys) if keys else {}
+            fresh, seen = [], set()
+            for row in rows:
+                key = row["idempotency_key"]
+                if key and (key in existing or key in seen):
+                    continue
+                seen.add(key)
+                fresh.append(row)
+            if fresh:
+                await task_store.insert_tasks(conn, fresh, now=now)
+        self.engine.wake()
+        out, is_new = [], []
+        fresh_ids = {r["id"] for r in fresh}
+        by_key = {r["idempotency_key"]: r for r in fresh if r["idempotency_key"]}
+        for row in rows:
+            key = row["idempotency_key"]
+            chosen = existing.get(key) or by_key.get(key) if key else row
+            out.append(chosen)
+            is_new.append(chosen["id"] in fresh_ids and chosen is row)
+        return out, is_new
+
+    # -- read ------------------------------------------------------------------------------
+    async def get(self, task_id: str) -> Row:
+        async with self.db.read() as conn:
+            return await task_store.get_task(conn, task_id)
+
+    def upcoming(self, task: Row, count: int = 5) -> list[datetime]:
+        schedule = schedule_from_spec(task["trigger_spec"])
+        fires: list[datetime] = []
+        fire = (
+            task["next_run_at"]
+            if task["status"] in (TaskStatus.ACTIVE, TaskStatus.PAUSED)
+            else None
+        )
+        remaining = None if task["max_runs"] is None else task["max_runs"] - task["fires"]
+        while (
+            fire is not None
+            and len(fires) < count
+            and (remaining is None or len(fires) < remaining)
+        ):
+            fires.append(fire)
+            fire = schedule.next_after(fire)
+        return fires
+
+    def describe(self, task: Row) -> Schedule:
+        return schedule_from_spec(task["trigger_spec"])
+
+    async def result(self, task_id: str) -> tuple[Row, Row | None, bool]:
+        async with self.db.read() as conn:
+            task = await task_store.get_task(conn, task_id)
+            latest = await run_store.latest_finished(conn, task_id)
+            running = await run_store.has_running(conn, task_id)
+        return task, latest, running
+
+    # -- change ----------------------------------------------------------------------------
+    async def patch(self, task_id: str, req: TaskPatch) -> Row:
+        self._check_common(req)
+        now = self.engine.clock.now()
+        values: dict[str, Any] = {"updated_at": now}
+        for field in (
+            "params",
+            "metadata",
+            "name",
+            "callback_url",
+            "callback_secret",
+            "overlap",
+            "catchup",
+        ):
+            if field in req.model_fields_set:
+                values[field] = getattr(req, field)
+        if req.params is None and "params" in values:
+            values["params"] = {}
+        if req.metadata is None and "metadata" in values:
+            values["metadata"] = {}
+        if req.timeout is not None:
+            values["timeout_seconds"] = req.timeout
+        if req.catchup_window is not None:
+            values["catchup_window_seconds"] = req.catchup_window
+        if req.retry is not None:
+            values.update(
+                retry_max_attempts=req.retry.max_attempts,
+                retry_backoff_seconds=req.retry.backoff,
+                retry_max_backoff_seconds=req.retry.max_backoff,
+            )
+        async with self.db.write() as conn:
+            task = await task_store.get_task(conn, task_id)
+            reschedule = {"when", "timezone", "repeat"} & req.model_fields_set
+            if reschedule:
+                when = req.when or task["when_text"]
+                timezone = req.timezone or task["timezone"]
+                repeat = (
+                    req.repeat
+                    if "repeat" in req.model_fields_set
+                    else (RepeatIn(**task["repeat"]) if task["repeat"] else None)
+                )
+                schedule = self._schedule(when, timezone, repeat, now)
+                values.update(
+                    when_text=when,
+                    timezone=timezone,
+                    repeat=_repeat_dict(repeat),
+                    trigger_spec=schedule.to_spec(),
+                    max_runs=schedule.max_fires,
+                    end_at=schedule.end_at,
+                    fires=0,
+                )
+            task = await task_store.update_task(conn, task_id, values)
+            if reschedule and task["status"] == TaskStatus.ACTIVE:
+                await task_store.set_next_fire(conn, task_id, schedule.first_fire, now=now)
+                task = await task_store.get_task(conn, task_id)
+        self.engine.wake()
+        return task
+
+    async def pause(self, task_id: str) -> Row:
+        now = self.engine.clock.now()
+        async with self.db.write() as conn:
+            task = await task_store.transition(conn, task_id, "pause", now=now)
+            await task_store.park_runs(conn, task_id)
+        return task
+
+    async def resume(self, task_id: str, *, catch_up: bool) -> Row:
+        now = self.engine.clock.now()
+        async with self.db.write() as conn:
+            task = await task_store.transition(conn, task_id, "resume", now=now)
+            for run in await task_store.waiting_runs(conn, task_id):
+                if run["trigger"] == Trigger.MANUAL:
+                    continue
+                if run["trigger"] != Trigger.SCHEDULE or run["scheduled_for"] >= now or catch_up:
+                    due = (
+                        max(run["scheduled_for"], now)
+                        if run["trigger"] == Trigger.RETRY
+                        else run["scheduled_for"]
+                    )
+                    await task_store.set_run_due(conn, run["id"], due)
+                    continue
+                # A fire that passed while paused: record it skipped, schedule the next one.
+                schedule = schedule_from_spec(task["trigger_spec"])
+                await task_store.skip_run(
+                    conn, run, reason="missed while the task was paused", now=now
+                )
+                fire = schedule.next_after(run["scheduled_for"])
+                while fire is not None and fire <= now:
+                    fire = schedule.next_after(fire)
+                await task_store.set_next_fire(conn, task_id, fire, now=now)
+            task = await task_store.get_task(conn, task_id)
+        self.engine.wake()
+        return task
+
+    async def cancel(self, task_id: str) -> Row:
+        now = self.engine.clock.now()
+        async with self.db.write() as conn:
+            task = await task_store.transition(conn, task_id, "cancel", now=now)
+            await task_store.cancel_waiting_runs(conn, task_id, now=now, reason="task cancelled")
+            await conn.execute(
+                task_store.tasks.update()
+                .where(task_store.tasks.c.id == task_id)
+                .values(next_run_at=None)
+            )
+            running = await task_store.request_cancel_running(conn, task_id)
+            task = await task_store.get_task(conn, task_id)
+        for run_id in running:
+            self.engine.cancel_local(run_id)
+        return task
+
+    async def trigger(self, task_id: str) -> Row:
+        now = self.engine.clock.now()
+        async with self.db.write() as conn:
+            task = await task_store.get_task(conn, task_id)
+            if task["status"] not in (TaskStatus.ACTIVE, TaskStatus.PAUSED):
+                raise InvalidTransition(task_id, task["status"], "trigger")
+            row = await task_store.add_run(
+                conn, NewRun(task_id, now, Trigger.MANUAL, due_at=now), now=now
+            )
+            run = await run_store.get_run(conn, row["id"])
+        self.engine.wake()
+        return run
+
+    async def cancel_run(self, run_id: str) -> Row:
+        now = self.engine.clock.now()
+        async with self.db.write() as conn:
+            run = await run_store.get_run(conn, run_id)
+            if run["status"] == RunStatus.SCHEDULED:
+                await conn.execute(
+                    run_store.runs.update()
+                    .where(
+                        run_store.runs.c.id == run_id,
+                        run_store.runs.c.status == RunStatus.SCHEDULED,
+                    )
+                    .values(
+                        status=RunStatus.CANCELLED,
+                        finished_at=now,
+                        due_at=None,
+                        skip_reason="cancelled by request",
+                    )
+                )
+            elif run["status"] == RunStatus.RUNNING:
+                await conn.execute(
+                    run_store.runs.update()
+                    .where(run_store.runs.c.id == run_id)
+                    .values(cancel_requested=True)
+                )
+            else:
+                raise InvalidTransition(run_id, run["status"], "cancel")
+        if run["status"] == RunStatus.RUNNING:
+            await self.engine.stop_run(run_id)
+        async with self.db.read() as conn:
+            return await run_store.get_run(conn, run_id)

@@ -1,0 +1,95 @@
+"""Turning stored rows into the API's JSON shapes."""
+
+from __future__ import annotations
+
+from runagent_pulse.api.schemas import ResultOut, RunOut, TaskOut
+from runagent_pulse.api.service import TaskService
+from runagent_pulse.domain.statuses import RunStatus
+from runagent_pulse.store.sql import Row
+
+
+def task_view(task: Row, service: TaskService) -> TaskOut:
+    schedule = service.describe(task)
+    return TaskOut(
+        task_id=task["id"],
+        name=task["name"],
+        agent_id=task["agent_id"],
+        entrypoint_tag=task["entrypoint_tag"],
+        executor_type=task["executor_type"],
+        params=task["params"],
+        metadata=task["metadata"],
+        user_id=task["user_id"],
+        persistent_memory=task["persistent_memory"],
+        callback_url=task["callback_url"],
+        when=task["when_text"],
+        timezone=task["timezone"],
+        repeat=task["repeat"],
+        schedule={
+            "kind": schedule.kind,
+            "description": schedule.description,
+            "timezone": schedule.timezone,
+            "next_runs": service.upcoming(task),
+        },
+        status=task["status"],
+        activity=task["activity"],
+        next_run_at=task["next_run_at"],
+        last_run_at=task["last_run_at"],
+        timeout_seconds=task["timeout_seconds"],
+        retry={
+            "max_attempts": task["retry_max_attempts"],
+            "backoff_seconds": task["retry_backoff_seconds"],
+            "max_backoff_seconds": task["retry_max_backoff_seconds"],
+        },
+        overlap=task["overlap"],
+        catchup=task["catchup"],
+        catchup_window_seconds=task["catchup_window_seconds"],
+        max_runs=task["max_runs"],
+        until=task["end_at"],
+        counters={
+            "runs": task["runs_total"],
+            "succeeded": task["runs_succeeded"],
+            "failed": task["runs_failed"],
+            "skipped": task["runs_skipped"],
+        },
+        idempotency_key=task["idempotency_key"],
+        created_at=task["created_at"],
+        updated_at=task["updated_at"],
+    )
+
+
+def run_view(run: Row) -> RunOut:
+    error = None
+    if run["error_type"] or run["error_message"]:
+        error = {"type": run["error_type"], "message": run["error_message"]}
+    return RunOut(
+        run_id=run["id"],
+        execution_id=run["id"],
+        task_id=run["task_id"],
+        scheduled_for=run["scheduled_for"],
+        attempt=run["attempt"],
+        trigger=run["trigger"],
+        status=run["status"],
+        started_at=run["started_at"],
+        finished_at=run["finished_at"],
+        duration_ms=run["duration_ms"],
+        result=run["result"],
+        error=error,
+        skip_reason=run["skip_reason"],
+        executor=run["executor"],
+        node=run["node"],
+        deployment_id=run["deployment_id"],
+        created_at=run["created_at"],
+    )
+
+
+def result_view(latest: Row | None, running: bool) -> ResultOut:
+    """The guide's polling shape, from the latest run that ran to an end."""
+    if latest is None:
+        return ResultOut(status="running" if running else "pending")
+    run = run_view(latest)
+    if latest["status"] == RunStatus.SUCCESS:
+        return ResultOut(
+            status="completed", result=latest["result"], execution_id=latest["id"], run=run
+        )
+    error = f"{latest['error_type'] or 'Error'}: {latest['error_message'] or latest['status']}"
+    return ResultOut(status="failed", execution_id=latest["id"], error=error, run=run)

@@ -1,0 +1,59 @@
+"""Where the engine gets the time from: the system clock, or a manual one for tests."""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import contextlib
+from datetime import UTC, datetime, timedelta
+
+
+class Clock(abc.ABC):
+    @abc.abstractmethod
+    def now(self) -> datetime:
+        """The current instant, timezone-aware UTC."""
+
+    @abc.abstractmethod
+    async def wait(self, event: asyncio.Event, seconds: float) -> None:
+        """Return when ``event`` is set or ``seconds`` of this clock's time have passed."""
+
+
+class SystemClock(Clock):
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def wait(self, event: asyncio.Event, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(max(seconds, 0.0)):
+                await event.wait()
+
+
+class ManualClock(Clock):
+    """Time stands still until :meth:`advance`; waiting parties wake on every advance."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ManualClock needs an aware datetime")
+        self._now = start.astimezone(UTC)
+        self._waiters: set[asyncio.Event] = set()
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta | float) -> datetime:
+        self._now += delta if isinstance(delta, timedelta) else timedelta(seconds=delta)
+        for event in list(self._waiters):
+            event.set()
+        return self._now
+
+    def set(self, instant: datetime) -> datetime:
+        return self.advance(instant.astimezone(UTC) - self._now)
+
+    async def wait(self, event: asyncio.Event, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        self._waiters.add(event)
+        try:
+            await event.wait()
+        finally:
+            self._waiters.discard(event)

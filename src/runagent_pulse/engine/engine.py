@@ -1,0 +1,257 @@
+"""The engine: claims due runs, executes them, records outcomes, heartbeats and recovers.
+
+One instance per node (``pulse serve`` or ``pulse worker``). Nodes coordinate only through
+the database: claims are atomic, leases say which node owns a running run, and a run whose
+lease expired is recovered by any node.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+from datetime import timedelta
+
+from runagent_pulse.domain.plans import ClaimPlan, Outcome
+from runagent_pulse.domain.statuses import RunStatus
+from runagent_pulse.engine.clock import Clock, SystemClock
+from runagent_pulse.engine.planning import ScheduleCache, plan_claim
+from runagent_pulse.engine.runner import CancelReason, execute_run
+from runagent_pulse.engine.writer import AfterRecord, CompletionWriter
+from runagent_pulse.executors.base import Executor
+from runagent_pulse.executors.registry import ExecutorRegistry
+from runagent_pulse.store import claims
+from runagent_pulse.store.completions import CompletionResult
+from runagent_pulse.store.database import Database
+from runagent_pulse.store.sql import Row
+
+log = logging.getLogger(__name__)
+
+SAFETY_CAP_SECONDS = 5.0
+"""Longest the dispatcher sleeps without looking at the database (another node may add runs)."""
+
+
+def default_node_id() -> str:
+    return f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(2)}"
+
+
+class Engine:
+    def __init__(
+        self,
+        db: Database,
+        executors: ExecutorRegistry,
+        *,
+        clock: Clock | None = None,
+        node_id: str | None = None,
+        max_concurrent_runs: int = 1000,
+        lease_duration: timedelta = timedelta(seconds=30),
+        claim_batch: int = 500,
+        after_record: AfterRecord | None = None,
+    ) -> None:
+        self.db = db
+        self.executors = executors
+        self.clock = clock or SystemClock()
+        self.node_id = node_id or default_node_id()
+        self.max_concurrent_runs = max_concurrent_runs
+        self.lease_duration = lease_duration
+        self.claim_batch = claim_batch
+        self.writer = CompletionWriter(
+            db, self.clock, on_written=self._on_written, after_record=after_record
+        )
+        self._schedules = ScheduleCache()
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._active: dict[str, asyncio.Task[None]] = {}
+        self._cancel_reasons: dict[str, str] = {}
+        self._task_of: dict[str, str] = {}
+        self._loops: list[asyncio.Task[None]] = []
+        self.started = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        await self.recover_expired()
+        self._loops = [
+            asyncio.create_task(self._dispatch_loop(), name="pulse-dispatcher"),
+            asyncio.create_task(self.writer.run(), name="pulse-writer"),
+            asyncio.create_task(self._lease_loop(), name="pulse-leases"),
+        ]
+        self.started = True
+        log.info("engine started", extra={"action": "engine_started", "node": self.node_id})
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop claiming; give running runs ``grace`` seconds, then interrupt and record them."""
+        self._stop.set()
+        self._wake.set()
+        dispatcher = self._loops[0] if self._loops else None
+        if dispatcher is not None:
+            dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await dispatcher
+        if self._active:
+            await asyncio.wait(list(self._active.values()), timeout=grace)
+        for run_id, task in list(self._active.items()):
+            self._cancel_reasons[run_id] = CancelReason.SHUTDOWN
+            task.cancel()
+        if self._active:
+            await asyncio.wait(list(self._active.values()), timeout=grace)
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(grace):
+                await self.writer.flushed()
+        for loop in self._loops[1:]:
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
+        self.started = False
+
+    def wake(self) -> None:
+        """Look at the database now (a task was created, changed, or a run became due)."""
+        self._wake.set()
+
+    @property
+    def active_runs(self) -> int:
+        return len(self._active)
+
+    # -- dispatching -----------------------------------------------------------------------
+    async def claim_once(self) -> int:
+        """Claim and start what is due now, up to free capacity; return how many started."""
+        capacity = min(self.max_concurrent_runs - len(self._active), self.claim_batch)
+        if capacity <= 0:
+            return 0
+        now = self.clock.now()
+
+        def planner(due: list[Row], running: set[str], buffered: set[str]) -> ClaimPlan:
+            return plan_claim(
+                due, now=now, running=running, buffered=buffered, schedules=self._schedules
+            )
+
+        async with self.db.write() as conn:
+            started, plan = await claims.claim_due(
+                conn,
+                now=now,
+                limit=capacity,
+                owner=self.node_id,
+                lease_until=now + self.lease_duration,
+                planner=planner,
+            )
+        for row in started:
+            self._launch(row)
+        if plan.cancel_running_of:
+            self._cancel_local_of_tasks(set(plan.cancel_running_of), exclude=set(plan.start))
+        return len(started) + len(plan.skip) + len(plan.park) + len(plan.new_runs)
+
+    async def _dispatch_loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                progressed = await self.claim_once()
+                if progressed and len(self._active) < self.max_concurrent_runs:
+                    await asyncio.sleep(0)
+                    continue
+                delay = SAFETY_CAP_SECONDS
+                if len(self._active) < self.max_concurrent_runs:
+                    async with self.db.read() as conn:
+                        next_due = await claims.next_due_at(conn)
+                    if next_due is not None:
+                        delay = min(delay, (next_due - self.clock.now()).total_seconds())
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("dispatcher error; retrying in 1 s")
+                delay = 1.0
+            if delay > 0:
+                await self.clock.wait(self._wake, delay)
+
+    def _launch(self, row: Row) -> None:
+        executor = self.executors.get(row["executor_type"])
+        task = asyncio.create_task(self._run(row, executor), name=f"run-{row['id']}")
+        self._active[row["id"]] = task
+        self._task_of[row["id"]] = row["task_id"]
+
+    async def _run(self, row: Row, executor: Executor) -> None:
+        try:
+            outcome = await execute_run(row, executor, self.clock, self._cancel_reasons)
+            self.writer.submit(outcome)
+        finally:
+            self._active.pop(row["id"], None)
+            self._task_of.pop(row["id"], None)
+            self._wake.set()
+
+    def _on_written(self, result: CompletionResult) -> None:
+        if result.retries or result.unparked:
+            self._wake.set()
+
+    # -- cancel ----------------------------------------------------------------------------
+    def cancel_local(self, run_id: str, reason: str = CancelReason.USER) -> bool:
+        """Stop a run executing on this node; its outcome is recorded as ``cancelled``."""
+        task = self._active.get(run_id)
+        if task is None:
+            return False
+        self._cancel_reasons.setdefault(run_id, reason)
+        task.cancel()
+        return True
+
+    async def stop_run(self, run_id: str) -> bool:
+        """Cancel a run executing here and wait until its outcome is committed."""
+        task = self._active.get(run_id)
+        if task is None or not self.cancel_local(run_id):
+            return False
+        await asyncio.wait([task], timeout=10)
+        await self.writer.flushed()
+        return True
+
+    def _cancel_local_of_tasks(self, task_ids: set[str], exclude: set[str]) -> None:
+        for run_id in list(self._active):
+            if run_id not in exclude and self._task_of.get(run_id) in task_ids:
+                self.cancel_local(run_id, CancelReason.OVERLAP)
+
+    # -- leases ----------------------------------------------------------------------------
+    async def _lease_loop(self) -> None:
+        period = self.lease_duration.total_seconds() / 3
+        wake = asyncio.Event()
+        while True:
+            await self.clock.wait(wake, period)
+            wake.clear()
+            try:
+                await self.heartbeat()
+                await self.recover_expired()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("heartbeat or recovery failed; retrying")
+
+    async def heartbeat(self) -> None:
+        now = self.clock.now()
+        async with self.db.write() as conn:
+            to_cancel = await claims.heartbeat(
+                conn, owner=self.node_id, lease_until=now + self.lease_duration
+            )
+        for run_id in to_cancel:
+            self.cancel_local(run_id)
+
+    async def recover_expired(self) -> int:
+        """Fail (and retry per policy) runs whose node stopped heartbeating."""
+        now = self.clock.now()
+        async with self.db.read() as conn:
+            expired = await claims.expired_leases(conn, now=now, limit=1000)
+        outcomes = [
+            Outcome(
+                row["id"],
+                RunStatus.FAILED,
+                now,
+                error_type="LeaseExpired",
+                error_message=(
+                    f"node {row['lease_owner']} stopped while running this run "
+                    f"(lease expired at {row['lease_expires_at'].isoformat()})"
+                ),
+                expected_owner=row["lease_owner"],
+            )
+            for row in expired
+            if row["id"] not in self._active
+        ]
+        if outcomes:
+            result = await self.writer.write(outcomes)
+            log.warning("recovered %d runs with expired leases", len(result.finished))
+        return len(outcomes)

@@ -1,0 +1,235 @@
+"""Claiming due runs, leases and heartbeats (the dispatcher's side of the runs table)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from runagent_pulse.domain.plans import ClaimPlan
+from runagent_pulse.domain.statuses import Activity, RunStatus
+from runagent_pulse.store.sql import (
+    Row,
+    chunks,
+    execute_many,
+    fetch_all,
+    insert_ignoring_conflicts,
+    run_row,
+)
+from runagent_pulse.store.tables import runs, tasks
+
+DUE_COLUMNS = (
+    runs.c.id,
+    runs.c.task_id,
+    runs.c.scheduled_for,
+    runs.c.attempt,
+    runs.c.trigger,
+    tasks.c.status.label("task_status"),
+    tasks.c.overlap,
+    tasks.c.catchup,
+    tasks.c.catchup_window_seconds,
+    tasks.c.trigger_spec,
+    tasks.c.updated_at,
+    tasks.c.max_runs,
+    tasks.c.fires,
+    tasks.c.executor_type,
+    tasks.c.agent_id,
+    tasks.c.entrypoint_tag,
+    tasks.c.params,
+    tasks.c.metadata,
+    tasks.c.user_id,
+    tasks.c.persistent_memory,
+    tasks.c.timeout_seconds,
+)
+
+Planner = Callable[[list[Row], set[str], set[str]], ClaimPlan]
+
+_start = (
+    runs.update()
+    .where(runs.c.id == sa.bindparam("_id"), runs.c.status == RunStatus.SCHEDULED)
+    .values(
+        status=RunStatus.RUNNING,
+        started_at=sa.bindparam("_now"),
+        lease_owner=sa.bindparam("_owner"),
+        node=sa.bindparam("_owner"),
+        lease_expires_at=sa.bindparam("_lease"),
+        executor=sa.bindparam("_executor"),
+    )
+)
+_skip = (
+    runs.update()
+    .where(runs.c.id == sa.bindparam("_id"), runs.c.status == RunStatus.SCHEDULED)
+    .values(
+        status=RunStatus.SKIPPED,
+        skip_reason=sa.bindparam("_reason"),
+        finished_at=sa.bindparam("_now"),
+        due_at=None,
+    )
+)
+_park = runs.update().where(runs.c.id == sa.bindparam("_id")).values(due_at=None, buffered=True)
+_advance = (
+    tasks.update()
+    .where(tasks.c.id == sa.bindparam("_id"))
+    .values(
+        next_run_at=sa.bindparam("_next"),
+        fires=tasks.c.fires + sa.bindparam("_fires"),
+        last_fire_at=sa.bindparam("_last"),
+    )
+)
+_count_skips = (
+    tasks.update()
+    .where(tasks.c.id == sa.bindparam("_id"))
+    .values(runs_skipped=tasks.c.runs_skipped + sa.bindparam("_n"))
+)
+
+
+async def claim_due(
+    conn: AsyncConnection,
+    *,
+    now: datetime,
+    limit: int,
+    owner: str,
+    lease_until: datetime,
+    planner: Planner,
+) -> tuple[list[Row], ClaimPlan]:
+    """Claim up to ``limit`` due runs and apply the planner's decisions in one transaction.
+
+    Returns the started runs (joined with what the executor needs) and the plan applied.
+    """
+    stmt = (
+        sa.select(*DUE_COLUMNS)
+        .join(tasks, tasks.c.id == runs.c.task_id)
+        .where(runs.c.status == RunStatus.SCHEDULED, runs.c.due_at <= now)
+        .order_by(runs.c.due_at)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=runs, skip_locked=True)
+    due = await fetch_all(conn, stmt)
+    if not due:
+        return [], ClaimPlan()
+    running, buffered = await _busy_tasks(
+        conn, {r["task_id"] for r in due if r["overlap"] != "allow"}
+    )
+    plan = planner(due, running, buffered)
+    by_id = {row["id"]: row for row in due}
+    await execute_many(
+        conn,
+        _start,
+        [
+            {
+                "_id": run_id,
+                "_now": now,
+                "_owner": owner,
+                "_lease": lease_until,
+                "_executor": by_id[run_id]["executor_type"],
+            }
+            for run_id in plan.start
+        ],
+    )
+    await execute_many(
+        conn, _skip, [{"_id": run_id, "_reason": why, "_now": now} for run_id, why in plan.skip]
+    )
+    await execute_many(conn, _park, [{"_id": run_id} for run_id in plan.park])
+    if plan.new_runs:
+        await conn.execute(
+            insert_ignoring_conflicts(conn, runs), [run_row(new, now) for new in plan.new_runs]
+        )
+    await execute_many(
+        conn,
+        _advance,
+        [
+            {
+                "_id": a.task_id,
+                "_next": a.next_run_at,
+                "_fires": a.fires_added,
+                "_last": a.last_fire_at,
+            }
+            for a in plan.advances
+        ],
+    )
+    await execute_many(
+        conn, _count_skips, [{"_id": tid, "_n": n} for tid, n in plan.skipped.items() if n]
+    )
+    started = [by_id[run_id] for run_id in plan.start]
+    for batch in chunks({row["task_id"] for row in started}):
+        await conn.execute(
+            tasks.update()
+            .where(tasks.c.id.in_(batch), tasks.c.activity != Activity.RUNNING)
+            .values(activity=Activity.RUNNING)
+        )
+    if plan.cancel_running_of:
+        await conn.execute(
+            runs.update()
+            .where(
+                runs.c.task_id.in_(plan.cancel_running_of),
+                runs.c.status == RunStatus.RUNNING,
+                runs.c.id.not_in(plan.start),
+            )
+            .values(cancel_requested=True)
+        )
+    for row in started:
+        row["started_at"] = now
+    return started, plan
+
+
+async def _busy_tasks(conn: AsyncConnection, task_ids: set[str]) -> tuple[set[str], set[str]]:
+    """Of ``task_ids``, those with a running run, and those with a parked (buffered) run."""
+    running: set[str] = set()
+    buffered: set[str] = set()
+    for batch in chunks(task_ids):
+        rows = await fetch_all(
+            conn,
+            sa.select(runs.c.task_id, runs.c.status)
+            .where(
+                runs.c.task_id.in_(batch),
+                sa.or_(
+                    runs.c.status == RunStatus.RUNNING,
+                    sa.and_(runs.c.status == RunStatus.SCHEDULED, runs.c.buffered),
+                ),
+            )
+            .distinct(),
+        )
+        for row in rows:
+            (running if row["status"] == RunStatus.RUNNING else buffered).add(row["task_id"])
+    return running, buffered
+
+
+async def next_due_at(conn: AsyncConnection) -> datetime | None:
+    """The earliest ``due_at`` of any scheduled run (what the dispatcher sleeps until)."""
+    return await conn.scalar(
+        sa.select(sa.func.min(runs.c.due_at)).where(runs.c.status == RunStatus.SCHEDULED)
+    )
+
+
+async def heartbeat(conn: AsyncConnection, *, owner: str, lease_until: datetime) -> list[str]:
+    """Extend the leases of ``owner``'s running runs; return those whose cancel was requested."""
+    await conn.execute(
+        runs.update()
+        .where(runs.c.lease_owner == owner, runs.c.status == RunStatus.RUNNING)
+        .values(lease_expires_at=lease_until)
+    )
+    return list(
+        (
+            await conn.scalars(
+                sa.select(runs.c.id).where(
+                    runs.c.lease_owner == owner,
+                    runs.c.status == RunStatus.RUNNING,
+                    runs.c.cancel_requested,
+                )
+            )
+        ).all()
+    )
+
+
+async def expired_leases(conn: AsyncConnection, *, now: datetime, limit: int) -> list[Row]:
+    """Running runs whose node stopped heartbeating."""
+    return await fetch_all(
+        conn,
+        sa.select(runs.c.id, runs.c.lease_owner, runs.c.lease_expires_at)
+        .where(runs.c.status == RunStatus.RUNNING, runs.c.lease_expires_at < now)
+        .order_by(runs.c.lease_expires_at)
+        .limit(limit),
+    )

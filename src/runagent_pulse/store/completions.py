@@ -1,0 +1,207 @@
+"""Recording how runs ended: final state, retries, task counters and the delivery outbox,
+all in the caller's transaction (group commit: many outcomes per transaction)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from runagent_pulse.domain.plans import NewRun, Outcome
+from runagent_pulse.domain.statuses import (
+    FAILED_RUN_STATUSES,
+    Activity,
+    RunStatus,
+    TaskStatus,
+)
+from runagent_pulse.store.sql import (
+    Row,
+    chunks,
+    execute_many,
+    fetch_all,
+    insert_ignoring_conflicts,
+    run_row,
+)
+from runagent_pulse.store.tables import runs, tasks
+
+RetryPlanner = Callable[[Row, Outcome], NewRun | None]
+
+FINISHED_COLUMNS = (
+    runs.c.id,
+    runs.c.task_id,
+    runs.c.scheduled_for,
+    runs.c.attempt,
+    runs.c.trigger,
+    runs.c.started_at,
+    runs.c.lease_owner,
+    tasks.c.status.label("task_status"),
+    tasks.c.retry_max_attempts,
+    tasks.c.retry_backoff_seconds,
+    tasks.c.retry_max_backoff_seconds,
+    tasks.c.next_run_at,
+    tasks.c.callback_url,
+    tasks.c.callback_secret,
+)
+
+_finish = (
+    runs.update()
+    .where(runs.c.id == sa.bindparam("_id"), runs.c.status == RunStatus.RUNNING)
+    .values(
+        status=sa.bindparam("_status"),
+        finished_at=sa.bindparam("_finished"),
+        duration_ms=sa.bindparam("_duration"),
+        result=sa.bindparam("_result", type_=runs.c.result.type),
+        error_type=sa.bindparam("_error_type"),
+        error_message=sa.bindparam("_error_message"),
+        lease_owner=None,
+        lease_expires_at=None,
+    )
+)
+_count = (
+    tasks.update()
+    .where(tasks.c.id == sa.bindparam("_id"))
+    .values(
+        runs_total=tasks.c.runs_total + sa.bindparam("_total"),
+        runs_succeeded=tasks.c.runs_succeeded + sa.bindparam("_ok"),
+        runs_failed=tasks.c.runs_failed + sa.bindparam("_bad"),
+        last_run_at=sa.bindparam("_last"),
+        activity=sa.bindparam("_activity"),
+    )
+)
+
+
+@dataclass(slots=True)
+class CompletionResult:
+    finished: list[tuple[Row, Outcome]] = field(default_factory=list)
+    retries: int = 0
+    unparked: int = 0
+    completed_tasks: list[str] = field(default_factory=list)
+
+
+async def record_outcomes(
+    conn: AsyncConnection,
+    outcomes: list[Outcome],
+    *,
+    now: datetime,
+    plan_retry: RetryPlanner,
+) -> CompletionResult:
+    """Apply ``outcomes`` to runs still ``running``; an outcome for a run that already ended
+    (a lost race with recovery or a cancel) is dropped."""
+    result = CompletionResult()
+    by_id = {o.run_id: o for o in outcomes}
+    rows: list[Row] = []
+    for batch in chunks(by_id):
+        rows += await fetch_all(
+            conn,
+            sa.select(*FINISHED_COLUMNS)
+            .join(tasks, tasks.c.id == runs.c.task_id)
+            .where(runs.c.id.in_(batch), runs.c.status == RunStatus.RUNNING),
+        )
+    rows = [row for row in rows if by_id[row["id"]].expected_owner in (None, row["lease_owner"])]
+    if not rows:
+        return result
+    await execute_many(conn, _finish, [_finish_params(row, by_id[row["id"]]) for row in rows])
+    retries = [retry for row in rows if (retry := plan_retry(row, by_id[row["id"]])) is not None]
+    if retries:
+        await conn.execute(
+            insert_ignoring_conflicts(conn, runs), [run_row(r, now) for r in retries]
+        )
+    result.retries = len(retries)
+    result.finished = [(row, by_id[row["id"]]) for row in rows]
+    await _update_tasks(conn, result, now)
+    return result
+
+
+def _finish_params(row: Row, outcome: Outcome) -> dict[str, object]:
+    started = row["started_at"]
+    duration = (
+        max(int((outcome.finished_at - started).total_seconds() * 1000), 0) if started else None
+    )
+    return {
+        "_id": row["id"],
+        "_status": str(outcome.status),
+        "_finished": outcome.finished_at,
+        "_duration": duration,
+        "_result": outcome.result,
+        "_error_type": outcome.error_type,
+        "_error_message": outcome.error_message,
+    }
+
+
+async def _update_tasks(conn: AsyncConnection, result: CompletionResult, now: datetime) -> None:
+    per_task: dict[str, list[tuple[Row, Outcome]]] = defaultdict(list)
+    for row, outcome in result.finished:
+        per_task[row["task_id"]].append((row, outcome))
+    live: dict[str, set[str]] = defaultdict(set)  # task -> {"running", "scheduled", "buffered"}
+    for batch in chunks(per_task):
+        for row in await fetch_all(
+            conn,
+            sa.select(runs.c.task_id, runs.c.status, runs.c.buffered)
+            .where(
+                runs.c.task_id.in_(batch),
+                runs.c.status.in_([RunStatus.RUNNING, RunStatus.SCHEDULED]),
+            )
+            .distinct(),
+        ):
+            live[row["task_id"]].add("buffered" if row["buffered"] else row["status"])
+    counts = []
+    unpark: list[str] = []
+    complete: list[str] = []
+    for task_id, finished in per_task.items():
+        last_row, last = max(finished, key=lambda pair: pair[1].finished_at)
+        states = live[task_id]
+        if "running" in states:
+            activity = Activity.RUNNING
+        elif last.status in FAILED_RUN_STATUSES:
+            activity = Activity.ERROR
+        else:
+            activity = Activity.IDLE
+        counts.append(
+            {
+                "_id": task_id,
+                "_total": len(finished),
+                "_ok": sum(o.status == RunStatus.SUCCESS for _, o in finished),
+                "_bad": sum(o.status in FAILED_RUN_STATUSES for _, o in finished),
+                "_last": last.finished_at,
+                "_activity": str(activity),
+            }
+        )
+        if (
+            "buffered" in states
+            and "running" not in states
+            and last_row["task_status"] == TaskStatus.ACTIVE
+        ):
+            unpark.append(task_id)
+        if (
+            not states
+            and last_row["next_run_at"] is None
+            and last_row["task_status"] == TaskStatus.ACTIVE
+        ):
+            complete.append(task_id)
+    await execute_many(conn, _count, counts)
+    for batch in chunks(unpark):
+        await conn.execute(
+            runs.update()
+            .where(
+                runs.c.task_id.in_(batch),
+                runs.c.status == RunStatus.SCHEDULED,
+                runs.c.buffered,
+            )
+            .values(buffered=False, due_at=now)
+        )
+    for batch in chunks(complete):
+        await conn.execute(
+            tasks.update()
+            .where(
+                tasks.c.id.in_(batch),
+                tasks.c.status == TaskStatus.ACTIVE,
+                tasks.c.next_run_at.is_(None),
+            )
+            .values(status=TaskStatus.COMPLETED)
+        )
+    result.unparked = len(unpark)
+    result.completed_tasks = complete

@@ -1,0 +1,61 @@
+"""Reading runs, and the user's run actions (cancel)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from runagent_pulse.domain.errors import RunNotFound
+from runagent_pulse.domain.statuses import FINISHED_RUN_STATUSES, RunStatus
+from runagent_pulse.store.sql import Row, fetch_all, fetch_one
+from runagent_pulse.store.tables import runs
+
+
+async def get_run(conn: AsyncConnection, run_id: str) -> Row:
+    row = await fetch_one(conn, sa.select(runs).where(runs.c.id == run_id))
+    if row is None:
+        raise RunNotFound(run_id)
+    return row
+
+
+async def list_runs(
+    conn: AsyncConnection, *, filters: dict[str, Any], limit: int, cursor: str | None
+) -> tuple[list[Row], str | None]:
+    """Newest first; ``cursor`` is the last id of the previous page."""
+    stmt = sa.select(runs).order_by(runs.c.id.desc()).limit(limit + 1)
+    for name, value in filters.items():
+        if value is not None:
+            stmt = stmt.where(runs.c[name] == value)
+    if cursor:
+        stmt = stmt.where(runs.c.id < cursor)
+    rows = await fetch_all(conn, stmt)
+    next_cursor = rows[limit - 1]["id"] if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+async def latest_finished(conn: AsyncConnection, task_id: str) -> Row | None:
+    """The most recent run of a task that ran to an end (skipped and never-started runs aside)."""
+    return await fetch_one(
+        conn,
+        sa.select(runs)
+        .where(
+            runs.c.task_id == task_id,
+            runs.c.status.in_(
+                [str(s) for s in FINISHED_RUN_STATUSES if s is not RunStatus.SKIPPED]
+            ),
+            runs.c.started_at.is_not(None),
+        )
+        .order_by(runs.c.finished_at.desc(), runs.c.id.desc())
+        .limit(1),
+    )
+
+
+async def has_running(conn: AsyncConnection, task_id: str) -> bool:
+    found = await conn.scalar(
+        sa.select(runs.c.id)
+        .where(runs.c.task_id == task_id, runs.c.status == RunStatus.RUNNING)
+        .limit(1)
+    )
+    return found is not None

@@ -1,0 +1,70 @@
+"""Small SQL helpers shared by the store modules (dialect differences live here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from runagent_pulse.domain.ids import new_id
+from runagent_pulse.domain.plans import NewRun
+
+Row = dict[str, Any]
+
+
+def insert_ignoring_conflicts(conn: AsyncConnection, table: sa.Table) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING`` for the connection's backend."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+async def fetch_all(conn: AsyncConnection, stmt: Any) -> list[Row]:
+    result = await conn.execute(stmt)
+    return [dict(row._mapping) for row in result]
+
+
+async def fetch_one(conn: AsyncConnection, stmt: Any) -> Row | None:
+    row = (await conn.execute(stmt)).first()
+    return dict(row._mapping) if row is not None else None
+
+
+async def execute_many(
+    conn: AsyncConnection, stmt: Any, params: Sequence[Mapping[str, Any]]
+) -> None:
+    if params:
+        await conn.execute(stmt, list(params))
+
+
+def run_row(new: NewRun, now: datetime) -> Row:
+    """Column values of a new run (every key present, as executemany requires)."""
+    skipped = new.status == "skipped"
+    return {
+        "id": new_id("run"),
+        "task_id": new.task_id,
+        "scheduled_for": new.scheduled_for,
+        "attempt": new.attempt,
+        "trigger": str(new.trigger),
+        "status": str(new.status),
+        "due_at": None if skipped else new.due_at,
+        "skip_reason": new.skip_reason,
+        "finished_at": now if skipped else None,
+        "cancel_requested": False,
+        "buffered": False,
+        "created_at": now,
+    }
+
+
+def chunks(values: Iterable[Any], size: int = 500) -> Iterable[list[Any]]:
+    """Split ``values`` so ``IN (…)`` lists stay under the backends' parameter limits."""
+    batch: list[Any] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
