@@ -280,9 +280,7 @@ class TaskService:
                 await task_store.skip_run(
                     conn, run, reason="missed while the task was paused", now=now
                 )
-                fire = schedule.next_after(run["scheduled_for"])
-                while fire is not None and fire <= now:
-                    fire = schedule.next_after(fire)
+                fire = schedule.next_after(max(run["scheduled_for"], now))
                 await task_store.set_next_fire(conn, task_id, fire, now=now)
             task = await task_store.get_task(conn, task_id)
         self.engine.wake()

@@ -1,0 +1,104 @@
+"""Server-side commands: ``serve``, ``worker``, ``db upgrade``, ``webhook-handler``, ``webhook``.
+
+They import the server lazily, inside each command, so the SDK commands stay fast and work
+where only the client is installed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from runagent_pulse.cli import output
+
+R = TypeVar("R")
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL (default: PULSE_DATABASE_URL, else SQLite in ./pulse-data).",
+        show_default=False,
+    ),
+]
+
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+webhook_app = typer.Typer(help="Webhook signing.", no_args_is_help=True)
+
+
+def run_configured(fn: Callable[..., R], **kwargs: Any) -> R:
+    """Call a server entry point; an invalid setting prints its message and exits 2."""
+    try:
+        return fn(**kwargs)
+    except Exception as exc:
+        from runagent_pulse.config import ConfigError
+
+        if isinstance(exc, ConfigError):
+            raise output.fail(str(exc), output.EXIT_INPUT) from None
+        raise
+
+
+def serve(
+    host: Annotated[
+        str | None,
+        typer.Option(help="Interface (default PULSE_HOST, 0.0.0.0).", show_default=False),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="Port (default PULSE_PORT, 8000).", show_default=False),
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Run the API, the engine and local workers (the main job)."""
+    from runagent_pulse.server import serve as serve_fn
+
+    run_configured(serve_fn, host=host, port=port, database_url=database_url)
+
+
+def worker(database_url: DatabaseUrl = None) -> None:
+    """Run the engine without the API (scale out by adding workers on a shared PostgreSQL)."""
+    from runagent_pulse.server import run_worker
+
+    run_configured(run_worker, database_url=database_url)
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseUrl = None) -> None:
+    """Create or migrate the database schema to the latest revision."""
+    from runagent_pulse.server import upgrade_database
+
+    run_configured(upgrade_database, database_url=database_url)
+
+
+def webhook_handler(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 3001,
+    results_dir: Annotated[
+        Path, typer.Option(help="Where each result is kept as <task_id>.json.")
+    ] = Path("./webhook-results"),
+) -> None:
+    """Run the results receiver (POST /results, GET /results/{task_id}).
+
+    Signatures are verified when PULSE_WEBHOOK_SECRET is set.
+    """
+    from runagent_pulse.webhook_handler import serve as serve_handler
+
+    run_configured(
+        serve_handler,
+        host=host,
+        port=port,
+        results_dir=results_dir,
+        secret=os.environ.get("PULSE_WEBHOOK_SECRET"),
+    )
+
+
+@webhook_app.command("secret")
+def webhook_secret(database_url: DatabaseUrl = None) -> None:
+    """Print the server's webhook signing secret (whsec_…), creating it if needed."""
+    from runagent_pulse.server import show_webhook_secret
+
+    typer.echo(run_configured(show_webhook_secret, database_url=database_url))

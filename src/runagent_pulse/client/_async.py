@@ -1,0 +1,330 @@
+"""``AsyncPulseClient``: the SDK's logic, talking to the REST API described in ``docs/api.md``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from runagent_pulse.client._http import build_headers, decode_response, translate_transport_errors
+from runagent_pulse.client.task import AsyncPulseTask
+
+DEFAULT_SERVER_URL = "http://localhost:8000"
+PAGE_SIZE = 100  # largest page asked for when following cursors
+
+# Keyword arguments of schedule_agent() that go into the create body as they are (None = omitted,
+# so the server's defaults apply).
+_CREATE_FIELDS = (
+    "agent_id",
+    "entrypoint_tag",
+    "when",
+    "params",
+    "callback_url",
+    "user_id",
+    "persistent_memory",
+    "executor_type",
+    "metadata",
+    "repeat",
+    "timezone",
+    "timeout",
+    "idempotency_key",
+    "retry",
+    "overlap",
+    "catchup",
+    "catchup_window",
+    "name",
+    "callback_secret",
+)
+
+
+def _jsonable(value: Any) -> Any:
+    """Datetimes become ISO 8601 text and timedeltas seconds, recursively in dicts and lists."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, Mapping):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+def task_body(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``POST /v1/tasks`` body for ``schedule_agent``'s arguments (None values are left out,
+    so the server's defaults apply)."""
+    unknown = sorted(set(fields) - set(_CREATE_FIELDS))
+    if unknown:
+        raise TypeError(f"unknown task field(s) {unknown}; accepted: {', '.join(_CREATE_FIELDS)}")
+    missing = [key for key in ("agent_id", "entrypoint_tag") if not fields.get(key)]
+    if missing:
+        raise TypeError(f"missing required task field(s) {missing}")
+    body = {key: _jsonable(fields[key]) for key in _CREATE_FIELDS if fields.get(key) is not None}
+    body.setdefault("when", "now")
+    body["params"] = _jsonable(dict(fields.get("params") or {}))
+    return body
+
+
+def _path(*parts: str) -> str:
+    return "/" + "/".join(quote(part, safe="") for part in parts)
+
+
+class AsyncPulseClient:
+    """Asynchronous client of a Pulse server.
+
+    ``transport`` replaces the network (for tests: ``httpx.MockTransport``). Use it as an async
+    context manager, or call :meth:`aclose` when done.
+    """
+
+    def __init__(
+        self,
+        server_url: str = DEFAULT_SERVER_URL,
+        api_key: str | None = None,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.server_url = server_url.rstrip("/")
+        self._http = httpx.AsyncClient(
+            base_url=self.server_url,
+            headers=build_headers(api_key),
+            timeout=timeout,
+            transport=transport,
+        )
+
+    async def __aenter__(self) -> AsyncPulseClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(server_url={self.server_url!r})"
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> Any:
+        query = {key: value for key, value in (params or {}).items() if value is not None}
+        with translate_transport_errors(self.server_url):
+            response = await self._http.request(method, path, json=json, params=query)
+        return decode_response(response)
+
+    async def _paginate(
+        self, path: str, params: Mapping[str, Any], limit: int | None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Yield the items of a cursor-paginated list, at most ``limit`` (None: all of them)."""
+        cursor: str | None = None
+        remaining = limit
+        while remaining is None or remaining > 0:
+            size = PAGE_SIZE if remaining is None else min(remaining, PAGE_SIZE)
+            page = await self._request(
+                "GET", path, params={**params, "limit": size, "cursor": cursor}
+            )
+            items = page.get("items") or []
+            for item in items[:remaining]:
+                yield item
+            if remaining is not None:
+                remaining -= min(len(items), remaining)
+            cursor = page.get("next_cursor")
+            if not cursor or not items:
+                return
+
+    def _task(self, data: dict[str, Any]) -> AsyncPulseTask:
+        return AsyncPulseTask(self, data)
+
+    # -- tasks ---------------------------------------------------------------------------------
+
+    async def schedule_agent(
+        self,
+        agent_id: str,
+        entrypoint_tag: str,
+        when: str = "now",
+        params: Mapping[str, Any] | None = None,
+        callback_url: str | None = None,
+        user_id: str | None = None,
+        persistent_memory: bool = False,
+        executor_type: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        repeat: Mapping[str, Any] | None = None,
+        *,
+        timezone: str | None = None,
+        timeout: float | str | timedelta | None = None,  # noqa: ASYNC109 - the run timeout
+        idempotency_key: str | None = None,
+        retry: Mapping[str, Any] | None = None,
+        overlap: str | None = None,
+        catchup: str | None = None,
+        catchup_window: str | float | timedelta | None = None,
+        name: str | None = None,
+        callback_secret: str | None = None,
+    ) -> AsyncPulseTask:
+        """Create a task: run ``entrypoint_tag`` of ``agent_id`` with ``params`` at ``when``.
+
+        Raises ``InvalidWhenError`` for a ``when`` the server cannot read, ``ValidationError``
+        for other bad fields. With an ``idempotency_key`` used before, returns the first task.
+        """
+        arguments = dict(locals())
+        del arguments["self"]
+        body = task_body(arguments)
+        return self._task(await self._request("POST", "/v1/tasks", json=body))
+
+    async def schedule_batch(self, tasks: list[Mapping[str, Any]]) -> list[AsyncPulseTask]:
+        """Create many tasks at once, all or nothing. Each item takes ``schedule_agent``'s
+        keyword arguments; the returned tasks hold ``task_id``, ``status`` and ``next_run_at``
+        (call ``get_details()`` for the rest)."""
+        bodies = [task_body(item) for item in tasks]
+        answer = await self._request("POST", "/v1/tasks/batch", json={"tasks": bodies})
+        return [self._task(item) for item in answer.get("items") or []]
+
+    async def get_task(self, task_id: str) -> AsyncPulseTask:
+        return self._task(await self._request("GET", _path("v1", "tasks", task_id)))
+
+    async def iter_tasks(
+        self,
+        status: str | None = None,
+        agent_id: str | None = None,
+        *,
+        activity: str | None = None,
+        executor_type: str | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[AsyncPulseTask]:
+        """Every task matching the filters, newest first, following cursors as needed."""
+        filters = {
+            "status": status,
+            "agent_id": agent_id,
+            "activity": activity,
+            "executor_type": executor_type,
+        }
+        async for item in self._paginate("/v1/tasks", filters, limit):
+            yield self._task(item)
+
+    async def list_tasks(
+        self,
+        status: str | None = None,
+        agent_id: str | None = None,
+        limit: int | None = 50,
+        *,
+        activity: str | None = None,
+        executor_type: str | None = None,
+    ) -> list[AsyncPulseTask]:
+        """Up to ``limit`` tasks (None: all), newest first."""
+        iterator = self.iter_tasks(
+            status, agent_id, activity=activity, executor_type=executor_type, limit=limit
+        )
+        return [task async for task in iterator]
+
+    async def update_task(self, /, task_id: str, **changes: Any) -> AsyncPulseTask:
+        """Change any of ``when``, ``timezone``, ``repeat``, ``params``, ``metadata``, ``name``,
+        ``callback_url``, ``callback_secret``, ``timeout``, ``retry``, ``overlap``, ``catchup``,
+        ``catchup_window`` (a new ``when`` reschedules the next fire)."""
+        data = await self._request("PATCH", _path("v1", "tasks", task_id), json=_jsonable(changes))
+        return self._task(data)
+
+    async def cancel_task(self, task_id: str) -> AsyncPulseTask:
+        """Cancel the task, its scheduled runs, and ask its running runs to stop."""
+        return self._task(await self._request("DELETE", _path("v1", "tasks", task_id)))
+
+    async def pause_task(self, task_id: str) -> AsyncPulseTask:
+        data = await self._request("POST", _path("v1", "tasks", task_id, "pause"))
+        return self._task(data)
+
+    async def resume_task(self, task_id: str, catch_up: bool = False) -> AsyncPulseTask:
+        """Resume a paused task; with ``catch_up`` missed fires follow its catch-up policy."""
+        data = await self._request(
+            "POST", _path("v1", "tasks", task_id, "resume"), json={"catch_up": catch_up}
+        )
+        return self._task(data)
+
+    async def trigger_task(self, task_id: str) -> dict[str, Any]:
+        """Run the task now (also when paused); returns the new run."""
+        run: dict[str, Any] = await self._request("POST", _path("v1", "tasks", task_id, "trigger"))
+        return run
+
+    async def get_task_result(self, task_id: str) -> dict[str, Any]:
+        """The polling shape ``{"status", "result", "execution_id", "error", "run"}``; status is
+        ``pending``, ``running``, ``completed`` or ``failed``."""
+        result: dict[str, Any] = await self._request("GET", _path("v1", "tasks", task_id, "result"))
+        return result
+
+    async def get_history(
+        self, task_id: str, limit: int | None = 50, *, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The task's runs, newest first."""
+        path = _path("v1", "tasks", task_id, "runs")
+        return [run async for run in self._paginate(path, {"status": status}, limit)]
+
+    # -- runs ----------------------------------------------------------------------------------
+
+    async def iter_runs(
+        self, task_id: str | None = None, status: str | None = None, *, limit: int | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        async for run in self._paginate("/v1/runs", {"task_id": task_id, "status": status}, limit):
+            yield run
+
+    async def list_runs(
+        self, task_id: str | None = None, status: str | None = None, limit: int | None = 50
+    ) -> list[dict[str, Any]]:
+        """Up to ``limit`` runs (None: all), newest first."""
+        return [run async for run in self.iter_runs(task_id, status, limit=limit)]
+
+    async def get_run(self, run_id: str) -> dict[str, Any]:
+        run: dict[str, Any] = await self._request("GET", _path("v1", "runs", run_id))
+        return run
+
+    async def cancel_run(self, run_id: str) -> dict[str, Any]:
+        run: dict[str, Any] = await self._request("POST", _path("v1", "runs", run_id, "cancel"))
+        return run
+
+    async def get_deliveries(self, run_id: str) -> list[dict[str, Any]]:
+        """The callback deliveries of a run (attempts, status, last response)."""
+        page = await self._request("GET", _path("v1", "runs", run_id, "deliveries"))
+        items: list[dict[str, Any]] = page.get("items") or []
+        return items
+
+    async def redeliver(self, run_id: str) -> dict[str, Any]:
+        """Queue the run's result to be POSTed to its callback URL again."""
+        delivery: dict[str, Any] = await self._request(
+            "POST", _path("v1", "runs", run_id, "redeliver")
+        )
+        return delivery
+
+    # -- time and system -----------------------------------------------------------------------
+
+    async def parse_when(
+        self,
+        when: str,
+        timezone: str = "UTC",
+        count: int = 5,
+        now: datetime | str | None = None,
+        repeat: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """How the server reads ``when``: ``{"kind", "description", "timezone", "next_runs"}``."""
+        body = _jsonable(
+            {"when": when, "timezone": timezone, "count": count, "now": now, "repeat": repeat}
+        )
+        parsed: dict[str, Any] = await self._request("POST", "/v1/timespec/parse", json=body)
+        return parsed
+
+    async def get_config(self) -> dict[str, Any]:
+        """The server's effective settings: version, timezone, executors, timeouts, limits."""
+        config: dict[str, Any] = await self._request("GET", "/v1/config")
+        return config
+
+    async def health(self) -> dict[str, Any]:
+        health: dict[str, Any] = await self._request("GET", "/health")
+        return health

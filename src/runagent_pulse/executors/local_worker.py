@@ -1,0 +1,328 @@
+"""What runs inside a ``local`` executor worker process, and the target checks it shares.
+
+A worker is a fresh interpreter (``python -P -c ...``, never a fork of the server) started in its
+own session, so killing its process group also kills whatever the agent spawned. It speaks a tiny
+protocol with the server over its original stdin/stdout pipes; right at start-up it moves those
+pipes to private descriptors and points fd 0 at ``/dev/null`` and fd 1 at stderr, so an agent's
+``print`` ends up in the server's log instead of corrupting the protocol.
+
+Every message is a 4-byte big-endian length followed by an ``orjson`` document. JSON (not pickle)
+both ways means the server never unpickles anything an agent could influence.
+
+- worker -> server, once: ``[2, pid]`` (ready)
+- server -> worker, per job: ``[agent_id, entrypoint_tag, params, run_id, task_id, attempt]``
+- worker -> server, per job: ``[0, result]`` or ``[1, error_type, message, retryable]``
+
+Before importing anything the worker re-checks the target (defence in depth) and verifies that
+the imported module really is the vetted file. Modules stay imported (cached) for the worker's
+life. The run's ids are exposed to the agent as ``PULSE_RUN_ID``, ``PULSE_TASK_ID`` and
+``PULSE_ATTEMPT`` environment variables (``PULSE_RUN_ID`` is an idempotency key).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import importlib.util
+import inspect
+import keyword
+import os
+import re
+import signal
+import struct
+import sys
+import types
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+
+from runagent_pulse.domain.errors import InvalidTarget, ResultNotSerializable
+from runagent_pulse.executors.results import to_json_value
+
+__all__ = [
+    "check_entrypoint_tag",
+    "check_module",
+    "check_target",
+    "is_allowlisted",
+    "locate_module",
+    "main",
+]
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+HEADER = struct.Struct("!I")
+MSG_OK, MSG_ERROR, MSG_READY = 0, 1, 2
+MAX_MESSAGE_CHARS = 2000
+_PROTOCOL_METHODS = ("ainvoke", "invoke", "kickoff", "arun", "run")
+
+
+def _is_name(part: str) -> bool:
+    return _NAME.match(part) is not None and not keyword.iskeyword(part)
+
+
+def locate_module(agent_id: str, agent_paths: Sequence[Path]) -> Path | None:
+    """The file ``agent_id`` would be imported from under ``agent_paths`` (first match), or None."""
+    parts = agent_id.split(".")
+    for root in agent_paths:
+        base = root.joinpath(*parts)
+        for candidate in (base.with_name(parts[-1] + ".py"), base / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def is_allowlisted(agent_id: str, allowlist: Sequence[str]) -> bool:
+    """``"pkg.mod"`` allows exactly that module; ``"pkg.*"`` allows ``pkg`` and all it contains."""
+    for entry in allowlist:
+        if entry.endswith(".*"):
+            package = entry[:-2]
+            if agent_id == package or agent_id.startswith(package + "."):
+                return True
+        elif agent_id == entry:
+            return True
+    return False
+
+
+def check_entrypoint_tag(entrypoint_tag: str) -> None:
+    """A tag is one public identifier: no dots (no ``os.system`` through an imported module)."""
+    if not _is_name(entrypoint_tag) or entrypoint_tag.startswith("_"):
+        raise InvalidTarget(
+            f"entrypoint_tag {entrypoint_tag!r:.100} is not a public Python identifier: name a "
+            "function or object defined in the module (no dots, no leading underscore)",
+            details={"entrypoint_tag": entrypoint_tag[:100]},
+        )
+
+
+def check_target(
+    agent_id: str, entrypoint_tag: str, agent_paths: Sequence[Path], allowlist: Sequence[str]
+) -> Path | None:
+    """Refuse a target that may not run; return the vetted file (None for allow-listed modules).
+
+    Raises:
+        InvalidTarget: with a message that says how to fix it.
+    """
+    check_entrypoint_tag(entrypoint_tag)
+    return check_module(agent_id, agent_paths, allowlist)
+
+
+def check_module(
+    agent_id: str, agent_paths: Sequence[Path], allowlist: Sequence[str]
+) -> Path | None:
+    """Refuse a module that may not be imported; return its vetted file (None if allow-listed).
+
+    Raises:
+        InvalidTarget: with a message that says how to fix it.
+    """
+    details = {"agent_id": agent_id[:200]}
+    if not all(_is_name(part) for part in agent_id.split(".")):
+        raise InvalidTarget(
+            f"agent_id {agent_id!r:.200} is not a Python module name (dotted identifiers such "
+            "as 'my_agent' or 'team.researcher'; no paths)",
+            details=details,
+        )
+    top = agent_id.split(".")[0]
+    if not agent_paths and not allowlist:
+        raise InvalidTarget(
+            f"local agents are disabled: set LOCAL_AGENT_PATH to the folder that holds {top}.py "
+            "(or list the module in PULSE_LOCAL_AGENT_ALLOWLIST)",
+            details=details,
+        )
+    found = locate_module(agent_id, agent_paths)
+    if found is not None:
+        return found
+    if is_allowlisted(agent_id, allowlist):
+        return None
+    where = os.pathsep.join(str(p) for p in agent_paths) or "not set"
+    hint = " (agent_id is a module name: drop the '.py')" if agent_id.endswith(".py") else ""
+    raise InvalidTarget(
+        f"module {agent_id!r} is not under LOCAL_AGENT_PATH ({where}) nor in "
+        f"PULSE_LOCAL_AGENT_ALLOWLIST; put {top}.py (or the package {top}/) in that folder{hint}",
+        details=details,
+    )
+
+
+class _AgentError(Exception):
+    def __init__(self, error_type: str, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.error_type, self.message, self.retryable = error_type, message, retryable
+
+
+def _has_submodule(module: types.ModuleType, name: str) -> bool:
+    if getattr(module, "__path__", None) is None:
+        return False
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _callable_of(target: Any, where: str) -> Any:
+    """The function to call for ``target``: itself, or its framework method (``ainvoke``...)."""
+    if inspect.isfunction(target) or inspect.ismethod(target) or isinstance(target, type):
+        return target
+    for method_name in _PROTOCOL_METHODS:
+        method = getattr(target, method_name, None)
+        if callable(method):
+            return method
+    if callable(target):
+        return target
+    raise _AgentError(
+        "EntrypointNotFound",
+        f"{where} is of type {type(target).__name__}: neither callable nor has any of "
+        f"{', '.join(_PROTOCOL_METHODS)}",
+        retryable=False,
+    )
+
+
+class _Worker:
+    def __init__(self, agent_paths: list[Path], allowlist: list[str]) -> None:
+        self.agent_paths = agent_paths
+        self.allowlist = allowlist
+        self.entrypoints: dict[tuple[str, str], Any] = {}
+        self.runner: asyncio.Runner | None = None
+
+    def handle(self, job: list[Any]) -> list[Any]:
+        agent_id, tag, params, run_id, task_id, attempt = job
+        os.environ["PULSE_RUN_ID"] = run_id
+        os.environ["PULSE_TASK_ID"] = task_id
+        os.environ["PULSE_ATTEMPT"] = str(attempt)
+        try:
+            target = self.entrypoints.get((agent_id, tag))
+            if target is None:
+                target = self.entrypoints[agent_id, tag] = self.resolve(agent_id, tag)
+            return [MSG_OK, to_json_value(self.call(target, params))]
+        except _AgentError as exc:
+            return [MSG_ERROR, exc.error_type, exc.message[:MAX_MESSAGE_CHARS], exc.retryable]
+        except ResultNotSerializable as exc:
+            detail = str(exc.details.get("detail", exc.message))
+            return [MSG_ERROR, exc.error_type, detail[:MAX_MESSAGE_CHARS], False]
+        except (Exception, SystemExit, asyncio.CancelledError) as exc:
+            return [MSG_ERROR, type(exc).__name__, str(exc)[:MAX_MESSAGE_CHARS], True]
+
+    def import_module(self, name: str) -> types.ModuleType:
+        try:
+            vetted = check_module(name, self.agent_paths, self.allowlist)
+        except InvalidTarget as exc:
+            raise _AgentError("AgentNotFound", exc.message, retryable=False) from None
+        try:
+            module = importlib.import_module(name)
+        except Exception as exc:
+            raise _AgentError(
+                "AgentNotFound",
+                f"importing {name!r} failed: {type(exc).__name__}: {exc}; check that "
+                f"`python -c 'import {name}'` works with the agent folder on sys.path",
+                retryable=False,
+            ) from None
+        file = getattr(module, "__file__", None)
+        if vetted is not None and (file is None or Path(file).resolve() != vetted.resolve()):
+            raise _AgentError(
+                "AgentNotFound",
+                f"module name {name!r} is already taken by {file or 'a built-in module'}; "
+                f"rename {vetted}",
+                retryable=False,
+            )
+        return module
+
+    def resolve(self, agent_id: str, tag: str) -> Any:
+        try:
+            check_entrypoint_tag(tag)
+        except InvalidTarget as exc:
+            raise _AgentError("EntrypointNotFound", exc.message, retryable=False) from None
+        module = self.import_module(agent_id)
+        target = getattr(module, tag, None)
+        submodule = f"{agent_id}.{tag}"
+        if target is None or (
+            isinstance(target, types.ModuleType) and target.__name__ == submodule
+        ):
+            # The package form: my_agent/process.py defining process().
+            if target is None and not _has_submodule(module, submodule):
+                raise _AgentError(
+                    "EntrypointNotFound",
+                    f"module {agent_id!r} ({getattr(module, '__file__', '?')}) has no {tag!r}; "
+                    f"define `def {tag}(...)` in it (or in {agent_id}/{tag}.py)",
+                    retryable=False,
+                )
+            target = getattr(self.import_module(submodule), tag, None)
+            if target is None:
+                raise _AgentError(
+                    "EntrypointNotFound",
+                    f"module {submodule!r} has no {tag!r}; define `def {tag}(...)` in it",
+                    retryable=False,
+                )
+        if isinstance(target, types.ModuleType):
+            raise _AgentError(
+                "EntrypointNotFound",
+                f"{agent_id}.{tag} is the module {target.__name__!r}, not an entrypoint",
+                retryable=False,
+            )
+        return _callable_of(target, f"{agent_id}.{tag}")
+
+    def call(self, target: Any, params: dict[str, Any]) -> Any:
+        result = target(**params)
+        if inspect.isawaitable(result):
+            if self.runner is None:
+                self.runner = asyncio.Runner()
+            result = self.runner.run(_await(result))
+        return result
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
+
+
+def _read_exactly(stream: BinaryIO, size: int) -> bytes | None:
+    data = stream.read(size)
+    return data if len(data) == size else None
+
+
+def _send(stream: BinaryIO, message: list[Any]) -> None:
+    try:
+        body = orjson.dumps(message)
+    except TypeError as exc:  # e.g. an int beyond 64 bits
+        detail = str(exc)[:MAX_MESSAGE_CHARS]
+        body = orjson.dumps([MSG_ERROR, "ResultNotSerializable", detail, False])
+    stream.write(HEADER.pack(len(body)) + body)
+    stream.flush()
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """On Linux, ask for SIGKILL when the server dies, so a crashed server leaves no workers."""
+    if sys.platform != "linux":
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:  # the server died before prctl took effect
+        os._exit(0)
+
+
+def main(agent_paths: list[str], allowlist: list[str], parent_pid: int) -> None:
+    """Serve jobs until the server closes our stdin."""
+    _die_with_parent(parent_pid)
+    inbox = os.fdopen(os.dup(0), "rb")
+    outbox = os.fdopen(os.dup(1), "wb")
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.dup2(2, 1)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    paths = [Path(p) for p in agent_paths]
+    sys.path[:0] = [str(p) for p in paths]
+    worker = _Worker(paths, list(allowlist))
+    _send(outbox, [MSG_READY, os.getpid()])
+    try:
+        while True:
+            header = _read_exactly(inbox, HEADER.size)
+            if header is None:
+                return
+            body = _read_exactly(inbox, HEADER.unpack(header)[0])
+            if body is None:
+                return
+            _send(outbox, worker.handle(orjson.loads(body)))
+    finally:
+        if worker.runner is not None:
+            worker.runner.close()

@@ -1,0 +1,137 @@
+"""The executors a server offers, and how a task's ``executor_type`` picks one.
+
+``None`` and ``"auto"`` follow ``DEFAULT_EXECUTOR``: ``"auto"`` means ``serverless`` when it is
+enabled and registered, else ``local``. An explicit name must be registered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from runagent_pulse.domain.errors import InvalidTarget
+from runagent_pulse.executors.base import Executor
+from runagent_pulse.executors.echo import EchoExecutor
+from runagent_pulse.executors.local import LocalExecutor
+
+__all__ = ["ExecutorRegistry", "build_registry"]
+
+logger = logging.getLogger(__name__)
+
+AUTO = "auto"
+
+
+class ExecutorRegistry:
+    """Executors by name, with the ``auto`` rule and start/close of them all."""
+
+    def __init__(
+        self,
+        executors: Mapping[str, Executor],
+        *,
+        default_executor: str = AUTO,
+        serverless_enabled: bool = False,
+    ) -> None:
+        self._executors = dict(executors)
+        self._default = default_executor or AUTO
+        self._serverless_enabled = serverless_enabled
+        self._started: list[Executor] = []
+
+    def names(self) -> list[str]:
+        """Registered executor names, sorted."""
+        return sorted(self._executors)
+
+    def resolve(self, executor_type: str | None) -> str:
+        """The executor name a task with ``executor_type`` runs on.
+
+        Raises:
+            InvalidTarget: the name (or the one ``auto`` picks) is not registered.
+        """
+        name = executor_type or self._default
+        if name == AUTO:
+            if self._serverless_enabled and "serverless" in self._executors:
+                name = "serverless"
+            else:
+                name = "local"
+        if name not in self._executors:
+            available = ", ".join(self.names()) or "none"
+            asked = executor_type if executor_type not in (None, AUTO) else f"{name} (auto)"
+            hint = (
+                "; serverless needs ENABLE_SERVERLESS_INTEGRATION=true"
+                if name == "serverless"
+                else ""
+            )
+            raise InvalidTarget(
+                f"unknown executor_type {asked!r:.80}; available: {available}{hint}",
+                details={"executor_type": executor_type, "available": self.names()},
+            )
+        return name
+
+    def get(self, name: str) -> Executor:
+        """The executor registered as ``name`` (a resolved name, not ``auto``).
+
+        Raises:
+            InvalidTarget: nothing is registered under ``name``.
+        """
+        try:
+            return self._executors[name]
+        except KeyError:
+            raise InvalidTarget(
+                f"unknown executor {name!r:.80}; available: {', '.join(self.names()) or 'none'}",
+                details={"executor_type": name, "available": self.names()},
+            ) from None
+
+    def validate(self, executor_type: str | None, agent_id: str, entrypoint_tag: str) -> str:
+        """Resolve ``executor_type`` and check the target there; return the resolved name.
+
+        Raises:
+            InvalidTarget: unknown executor, or a target that executor can never run.
+        """
+        name = self.resolve(executor_type)
+        self._executors[name].validate_target(agent_id, entrypoint_tag)
+        return name
+
+    async def start(self) -> None:
+        """Start every executor; if one fails, close those already started and re-raise."""
+        for executor in self._executors.values():
+            try:
+                await executor.start()
+            except BaseException:
+                await self.close()
+                raise
+            self._started.append(executor)
+
+    async def close(self) -> None:
+        """Close every started executor (in reverse order), even if some fail."""
+        started, self._started = self._started, []
+        for executor in reversed(started):
+            try:
+                await executor.close()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception(
+                    "closing executor failed",
+                    extra={"action": "executor_close_failed", "executor": executor.name},
+                )
+
+
+def build_registry(
+    *,
+    agent_paths: list[Path],
+    allowlist: list[str],
+    local_workers: int,
+    default_executor: str,
+    serverless_enabled: bool,
+) -> ExecutorRegistry:
+    """The registry of a server: ``echo`` and ``local`` (other executors register later)."""
+    executors: dict[str, Executor] = {
+        EchoExecutor.name: EchoExecutor(),
+        LocalExecutor.name: LocalExecutor(
+            agent_paths=agent_paths, allowlist=allowlist, workers=local_workers
+        ),
+    }
+    return ExecutorRegistry(
+        executors, default_executor=default_executor, serverless_enabled=serverless_enabled
+    )

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.acceptance.server import PulseServer
+
+API_KEY = "test-key-123"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
+    """One ``pulse serve`` per test module (no API key)."""
+    srv = PulseServer(tmp_path_factory.mktemp("pulse"), env={"PULSE_RUN_TIMEOUT": "20s"})
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def secured_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
+    """A ``pulse serve`` that requires ``API_KEY``."""
+    srv = PulseServer(tmp_path_factory.mktemp("pulse"), env={"PULSE_API_KEY": API_KEY})
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def fresh_server(tmp_path: Path) -> Iterator[PulseServer]:
+    """A server of the test's own, for tests that kill it."""
+    srv = PulseServer(tmp_path)
+    yield srv
+    srv.stop()

@@ -1,0 +1,116 @@
+"""Malformed requests get the right 4xx and a message a user can act on (real ``pulse serve``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.acceptance.conftest import API_KEY
+from tests.acceptance.server import PulseServer
+
+OK = {"agent_id": "simple_agent", "entrypoint_tag": "process", "executor_type": "local"}
+
+
+def task(**changes: Any) -> dict[str, Any]:
+    body = {**OK, **changes}
+    return {k: v for k, v in body.items() if v is not None}
+
+
+CASES: list[tuple[str, str, str, Any, int, str, str]] = [
+    # id, method, path, json body, status, error code, words the message must contain
+    ("garbage-when", "POST", "/v1/tasks", task(when="whenever you like"), 422, "invalid_when", "when"),
+    ("empty-when", "POST", "/v1/tasks", task(when=""), 422, "validation_error", "when"),
+    ("past-instant", "POST", "/v1/tasks", task(when="2020-01-01T00:00:00Z"), 422, "invalid_when", "past"),
+    ("bad-cron-field", "POST", "/v1/tasks", task(when="61 * * * *"), 422, "invalid_when", "minute"),
+    ("six-field-cron", "POST", "/v1/tasks", task(when="0 0 9 * * 1"), 422, "invalid_when", "5"),
+    ("unknown-unit", "POST", "/v1/tasks", task(when="in 5 fortnights"), 422, "invalid_when", ""),
+    ("unknown-zone", "POST", "/v1/tasks", task(when="every day at 9am", timezone="Mars/Olympus"), 422, "invalid_when", "Mars/Olympus"),
+    ("repeat-bad-interval", "POST", "/v1/tasks", task(repeat={"interval": "soon"}), 422, "", "interval"),
+    ("repeat-zero-times", "POST", "/v1/tasks", task(repeat={"interval": "1h", "times": 0}), 422, "validation_error", "times"),
+    ("repeat-unknown-key", "POST", "/v1/tasks", task(repeat={"every": "1h"}), 422, "validation_error", "every"),
+    ("oversized-params", "POST", "/v1/tasks", task(params={"blob": "x" * 300_000}), 422, "validation_error", "params"),
+    ("params-not-object", "POST", "/v1/tasks", task(params=["a", "b"]), 422, "validation_error", "params"),
+    ("agent-id-number", "POST", "/v1/tasks", task(agent_id=42), 422, "validation_error", "agent_id"),
+    ("missing-agent-id", "POST", "/v1/tasks", {"entrypoint_tag": "process"}, 422, "validation_error", "agent_id"),
+    ("missing-entrypoint", "POST", "/v1/tasks", {"agent_id": "simple_agent"}, 422, "validation_error", "entrypoint_tag"),
+    ("agent-id-too-long", "POST", "/v1/tasks", task(agent_id="a" * 201), 422, "validation_error", "agent_id"),
+    ("unknown-executor", "POST", "/v1/tasks", task(executor_type="quantum"), 422, "invalid_target", "quantum"),
+    ("module-subprocess", "POST", "/v1/tasks", task(agent_id="subprocess", entrypoint_tag="run"), 422, "invalid_target", "LOCAL_AGENT_PATH"),
+    ("module-os", "POST", "/v1/tasks", task(agent_id="os", entrypoint_tag="system"), 422, "invalid_target", "LOCAL_AGENT_PATH"),
+    ("module-traversal", "POST", "/v1/tasks", task(agent_id="../etc/passwd"), 422, "invalid_target", ""),
+    ("unknown-field", "POST", "/v1/tasks", task(colour="blue"), 422, "validation_error", "colour"),
+    ("timeout-negative", "POST", "/v1/tasks", task(timeout=-5), 422, "validation_error", "timeout"),
+    ("timeout-garbage", "POST", "/v1/tasks", task(timeout="forever"), 422, "validation_error", "timeout"),
+    ("overlap-unknown", "POST", "/v1/tasks", task(overlap="sometimes"), 422, "validation_error", "overlap"),
+    ("retry-too-many", "POST", "/v1/tasks", task(retry={"max_attempts": 1000}), 422, "validation_error", "max_attempts"),
+    ("callback-ftp", "POST", "/v1/tasks", task(callback_url="ftp://example.com/x"), 422, "unsafe_url", "http"),
+    ("callback-metadata", "POST", "/v1/tasks", task(callback_url="http://169.254.169.254/latest"), 422, "unsafe_url", "169.254.169.254"),
+    ("callback-userinfo", "POST", "/v1/tasks", task(callback_url="http://user:pw@example.com/"), 422, "unsafe_url", ""),
+    ("not-json", "POST", "/v1/tasks", "this is not json", 422, "validation_error", ""),
+    ("batch-empty", "POST", "/v1/tasks/batch", {"tasks": []}, 422, "validation_error", "tasks"),
+    ("batch-one-bad", "POST", "/v1/tasks/batch", {"tasks": [task(), task(when="nope nope")]}, 422, "", "tasks[1]"),
+    ("unknown-task", "GET", "/v1/tasks/tsk_doesnotexist", None, 404, "task_not_found", "tsk_doesnotexist"),
+    ("unknown-run", "GET", "/v1/runs/run_doesnotexist", None, 404, "run_not_found", "run_doesnotexist"),
+    ("bad-limit", "GET", "/v1/tasks?limit=0", None, 422, "validation_error", "limit"),
+    ("bad-status-filter", "GET", "/v1/runs?status=exploded", None, 422, "validation_error", "status"),
+    ("parse-count-too-big", "POST", "/v1/timespec/parse", {"when": "hourly", "count": 1000}, 422, "validation_error", "count"),
+    ("no-such-route", "GET", "/v1/nothing-here", None, 404, "not_found", ""),
+    ("wrong-method", "PUT", "/v1/tasks", None, 405, "method_not_allowed", ""),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "code", "words"),
+    [pytest.param(*case[1:], id=case[0]) for case in CASES],
+)
+def test_bad_request_gets_a_clear_4xx(
+    server: PulseServer, method: str, path: str, body: Any, status: int, code: str, words: str
+) -> None:
+    if isinstance(body, str):
+        response = httpx.request(
+            method, server.url + path, content=body, headers={"content-type": "application/json"}
+        )
+    else:
+        response = httpx.request(method, server.url + path, json=body)
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    if code:
+        assert error["code"] == code
+    assert words.lower() in error["message"].lower()
+    assert "Traceback" not in response.text
+
+
+def test_body_over_the_limit_is_413(server: PulseServer) -> None:
+    response = httpx.post(
+        server.url + "/v1/tasks/batch",
+        content=b"{" + b" " * (33 * 1024 * 1024) + b"}",
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+
+
+@pytest.mark.parametrize(
+    ("headers", "words"),
+    [
+        pytest.param({}, "Missing API key", id="missing-key"),
+        pytest.param({"Authorization": "Bearer wrong"}, "Wrong API key", id="wrong-key"),
+        pytest.param({"Authorization": f"Basic {API_KEY}"}, "API key", id="wrong-scheme"),
+    ],
+)
+def test_api_key_is_required_when_set(
+    secured_server: PulseServer, headers: dict[str, str], words: str
+) -> None:
+    response = httpx.get(secured_server.url + "/v1/tasks", headers=headers)
+    assert response.status_code == 401
+    assert words in response.json()["error"]["message"]
+
+
+def test_right_api_key_is_accepted_and_health_stays_open(secured_server: PulseServer) -> None:
+    good = httpx.get(
+        secured_server.url + "/v1/tasks", headers={"Authorization": f"Bearer {API_KEY}"}
+    )
+    assert good.status_code == 200
+    assert httpx.get(secured_server.url + "/health").status_code == 200

@@ -1,0 +1,141 @@
+"""Which ``local`` targets are allowed (``check_target``), without starting any worker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runagent_pulse.domain.errors import InvalidTarget
+from runagent_pulse.executors import LocalExecutor
+from runagent_pulse.executors.local_worker import check_target, is_allowlisted
+
+
+@pytest.fixture
+def agents(tmp_path: Path) -> Path:
+    (tmp_path / "my_agent.py").write_text("def process(input): return input\n")
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "process.py").write_text("def process(): return 1\n")
+    (package / "sub" / "__init__.py").write_text("")
+    (tmp_path / "nsdir").mkdir()
+    (tmp_path / "nsdir" / "mod.py").write_text("def run(): return 1\n")
+    (tmp_path / "notes.txt").write_text("")
+    return tmp_path
+
+
+def executor(paths: list[Path], allowlist: list[str] | None = None) -> LocalExecutor:
+    return LocalExecutor(agent_paths=paths, allowlist=allowlist or [], workers=1)
+
+
+@pytest.mark.parametrize(
+    ("agent_id", "expected"),
+    [
+        ("my_agent", "my_agent.py"),
+        ("pkg", "pkg/__init__.py"),
+        ("pkg.process", "pkg/process.py"),
+        ("pkg.sub", "pkg/sub/__init__.py"),
+        ("nsdir.mod", "nsdir/mod.py"),
+    ],
+)
+def test_finds_modules_under_the_agent_path(agents: Path, agent_id: str, expected: str) -> None:
+    assert check_target(agent_id, "process", [agents], []) == agents / expected
+    executor([agents]).validate_target(agent_id, "process")
+
+
+def test_first_agent_path_wins(agents: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    other = tmp_path_factory.mktemp("other")
+    (other / "my_agent.py").write_text("")
+    assert check_target("my_agent", "process", [other, agents], []) == other / "my_agent.py"
+
+
+@pytest.mark.parametrize("agent_id", ["subprocess", "os", "os.path", "sys", "runagent_pulse"])
+def test_refuses_importable_modules_outside_the_agent_path(agents: Path, agent_id: str) -> None:
+    with pytest.raises(InvalidTarget) as info:
+        executor([agents]).validate_target(agent_id, "run")
+    message = info.value.message
+    assert f"module {agent_id!r} is not under LOCAL_AGENT_PATH ({agents})" in message
+    assert "PULSE_LOCAL_AGENT_ALLOWLIST" in message
+    assert f"put {agent_id.split('.')[0]}.py" in message
+    assert info.value.code == "invalid_target"
+
+
+@pytest.mark.parametrize(
+    "agent_id",
+    [
+        "../x",
+        "a..b",
+        "a/b",
+        "/etc/passwd",
+        ".hidden",
+        "trailing.",
+        "",
+        "1abc",
+        "my-agent",
+        "class",
+        "pkg.\u0430",
+    ],
+)
+def test_refuses_names_that_are_not_module_names(agents: Path, agent_id: str) -> None:
+    with pytest.raises(InvalidTarget, match="is not a Python module name"):
+        executor([agents], ["*", "..*"]).validate_target(agent_id, "process")
+
+
+@pytest.mark.parametrize(
+    "tag", ["", "os.system", "obj.method", "_private", "__class__", "1x", "a b", "def"]
+)
+def test_refuses_entrypoints_that_are_not_public_identifiers(agents: Path, tag: str) -> None:
+    with pytest.raises(InvalidTarget, match="not a public Python identifier"):
+        executor([agents]).validate_target("my_agent", tag)
+
+
+def test_a_file_name_gets_a_hint(agents: Path) -> None:
+    with pytest.raises(InvalidTarget, match=r"drop the '\.py'"):
+        executor([agents]).validate_target("my_agent.py", "process")
+
+
+def test_refuses_files_that_are_not_modules(agents: Path) -> None:
+    with pytest.raises(InvalidTarget):
+        executor([agents]).validate_target("notes", "process")  # notes.txt
+    with pytest.raises(InvalidTarget):
+        executor([agents]).validate_target("nsdir", "run")  # a directory without __init__.py
+
+
+def test_everything_is_refused_without_agent_path_or_allowlist() -> None:
+    with pytest.raises(InvalidTarget, match="set LOCAL_AGENT_PATH") as info:
+        executor([]).validate_target("my_agent", "process")
+    assert "my_agent.py" in info.value.message
+
+
+def test_allowlisted_module_needs_no_file() -> None:
+    ex = executor([], ["company_agents.triage", "vendor.*"])
+    ex.validate_target("company_agents.triage", "run")
+    ex.validate_target("vendor", "run")
+    ex.validate_target("vendor.deep.module", "run")
+    for refused in ["company_agents", "company_agents.other", "vendorx", "subprocess"]:
+        with pytest.raises(InvalidTarget, match="not under LOCAL_AGENT_PATH"):
+            ex.validate_target(refused, "run")
+
+
+@pytest.mark.parametrize(
+    ("agent_id", "allowed"),
+    [("a", True), ("a.b", False), ("b.c", True), ("b", True), ("bc", False), ("b.c.d", True)],
+)
+def test_allowlist_patterns(agent_id: str, allowed: bool) -> None:
+    assert is_allowlisted(agent_id, ["a", "b.*"]) is allowed
+
+
+def test_relative_agent_paths_are_made_absolute(
+    agents: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(agents.parent)
+    ex = executor([Path(agents.name)])
+    ex.validate_target("my_agent", "process")
+    with pytest.raises(InvalidTarget, match=str(agents)):
+        ex.validate_target("absent", "process")
+
+
+def test_workers_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        LocalExecutor(agent_paths=[], allowlist=[], workers=0)
