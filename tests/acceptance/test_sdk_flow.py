@@ -43,12 +43,16 @@ def test_local_agent_now_completes_with_its_result(pulse: PulseClient) -> None:
 
 def test_guide_package_form_and_framework_objects(pulse: PulseClient) -> None:
     package = pulse.schedule_agent(
-        agent_id="pkg_agent", entrypoint_tag="process", params={"input": "x"},
+        agent_id="pkg_agent",
+        entrypoint_tag="process",
+        params={"input": "x"},
         executor_type="local",
     )
     graph = pulse.schedule_agent(
-        agent_id="framework_agents", entrypoint_tag="graph",
-        params={"input": {"message": "Hello"}}, executor_type="local",
+        agent_id="framework_agents",
+        entrypoint_tag="graph",
+        params={"input": {"message": "Hello"}},
+        executor_type="local",
     )
     assert package.wait(timeout=20)["result"] == "Package processed: x for dev"
     assert graph.wait(timeout=20)["result"] == {"message": "Hello", "via": "ainvoke"}
@@ -56,8 +60,11 @@ def test_guide_package_form_and_framework_objects(pulse: PulseClient) -> None:
 
 def test_in_two_seconds_is_pending_then_runs_no_earlier_than_due(pulse: PulseClient) -> None:
     task = pulse.schedule_agent(
-        agent_id="simple_agent", entrypoint_tag="echo", when="in 2 seconds",
-        params={"n": 1}, executor_type="local",
+        agent_id="simple_agent",
+        entrypoint_tag="echo",
+        when="in 2 seconds",
+        params={"n": 1},
+        executor_type="local",
     )
     assert pulse.get_task_result(task.task_id)["status"] == "pending"
     due = datetime.fromisoformat(task.data["next_run_at"].replace("Z", "+00:00"))
@@ -69,8 +76,11 @@ def test_in_two_seconds_is_pending_then_runs_no_earlier_than_due(pulse: PulseCli
 
 def test_repeat_three_times_then_completed(pulse: PulseClient) -> None:
     task = pulse.schedule_agent(
-        agent_id="simple_agent", entrypoint_tag="echo", when="now",
-        repeat={"interval": "1s", "times": 3}, executor_type="local",
+        agent_id="simple_agent",
+        entrypoint_tag="echo",
+        when="now",
+        repeat={"interval": "1s", "times": 3},
+        executor_type="local",
     )
     wait_for(lambda: task.get_details()["status"] == "completed")
     history = task.get_history()
@@ -80,7 +90,9 @@ def test_repeat_three_times_then_completed(pulse: PulseClient) -> None:
 
 def test_pause_resume_cancel_and_trigger(pulse: PulseClient) -> None:
     task = pulse.schedule_agent(
-        agent_id="simple_agent", entrypoint_tag="echo", when="every 1 second",
+        agent_id="simple_agent",
+        entrypoint_tag="echo",
+        when="every 1 second",
         executor_type="local",
     )
     wait_for(lambda: any(r["status"] == "success" for r in task.get_history()))
@@ -95,20 +107,29 @@ def test_pause_resume_cancel_and_trigger(pulse: PulseClient) -> None:
     assert len(time_after_due) == len(runs_at_pause)
     task.resume()
     assert task.get_details()["status"] == "active"
-    wait_for(lambda: len([r for r in task.get_history() if r["status"] == "success"])
-             > len(runs_at_pause))
+    wait_for(
+        lambda: (
+            len([r for r in task.get_history() if r["status"] == "success"]) > len(runs_at_pause)
+        )
+    )
     run = task.trigger()
     assert run["trigger"] == "manual"
-    wait_for(lambda: any(r["trigger"] == "manual" and r["status"] == "success"
-                         for r in task.get_history()))
+    wait_for(
+        lambda: any(
+            r["trigger"] == "manual" and r["status"] == "success" for r in task.get_history()
+        )
+    )
     task.cancel()
     assert task.get_details()["status"] == "cancelled"
 
 
 def test_failed_agent_reports_failed_with_the_error(pulse: PulseClient) -> None:
     task = pulse.schedule_agent(
-        agent_id="simple_agent", entrypoint_tag="raise_error", params={"message": "bad day"},
-        executor_type="local", retry={"max_attempts": 1},
+        agent_id="simple_agent",
+        entrypoint_tag="raise_error",
+        params={"message": "bad day"},
+        executor_type="local",
+        retry={"max_attempts": 1},
     )
     result = task.wait(timeout=20)
     assert result["status"] == "failed"
@@ -120,9 +141,12 @@ def test_timeout_ends_the_run_and_kills_the_process(pulse: PulseClient, tmp_path
 
     marker = tmp_path / "pid"
     task = pulse.schedule_agent(
-        agent_id="simple_agent", entrypoint_tag="started_then_sleep",
-        params={"marker": str(marker), "seconds": 60}, executor_type="local",
-        timeout=1, retry={"max_attempts": 1},
+        agent_id="simple_agent",
+        entrypoint_tag="started_then_sleep",
+        params={"marker": str(marker), "seconds": 60},
+        executor_type="local",
+        timeout=1,
+        retry={"max_attempts": 1},
     )
     wait_for(marker.exists)
     pid = int(marker.read_text())

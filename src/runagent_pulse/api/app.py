@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from runagent_pulse import __version__
+from runagent_pulse.api.delivery_routes import router as delivery_router
 from runagent_pulse.api.errors import install_error_handlers
 from runagent_pulse.api.limits import BodySizeLimit
 from runagent_pulse.api.routes import router
@@ -57,6 +58,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.api_key = settings.api_key.get_secret_value() if settings.api_key else None
     install_error_handlers(app)
     app.include_router(router)
+    app.include_router(delivery_router)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
 
     @app.get("/health", tags=["system"])

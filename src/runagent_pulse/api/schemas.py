@@ -25,6 +25,14 @@ ExecutorName = Annotated[
 ]
 
 
+def json_size(value: Any, field: str) -> int:
+    """Size of ``value`` as stored JSON; values JSON cannot hold are a ``ValueError``."""
+    try:
+        return len(orjson.dumps(value))
+    except TypeError as exc:
+        raise ValueError(f"{field} cannot be stored as JSON: {exc}") from exc
+
+
 def duration_seconds(value: Duration | None, field: str) -> float | None:
     if value is None:
         return None
@@ -81,8 +89,15 @@ class TaskFields(Strict):
     @field_validator("metadata")
     @classmethod
     def _metadata_size(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is not None and len(orjson.dumps(value)) > MAX_METADATA_BYTES:
+        if value is not None and json_size(value, "metadata") > MAX_METADATA_BYTES:
             raise ValueError(f"metadata is larger than {MAX_METADATA_BYTES} bytes as JSON")
+        return value
+
+    @field_validator("params")
+    @classmethod
+    def _params_json(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            json_size(value, "params")
         return value
 
     @field_validator("timeout", "catchup_window")

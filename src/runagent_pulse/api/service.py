@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
-
-from runagent_pulse.api.schemas import RepeatIn, TaskCreate, TaskFields, TaskPatch
+from runagent_pulse.api.schemas import RepeatIn, TaskCreate, TaskFields, TaskPatch, json_size
 from runagent_pulse.delivery.ssrf import check_url
 from runagent_pulse.domain.errors import InvalidTransition, PulseError, ValidationError
 from runagent_pulse.domain.ids import new_id
@@ -53,7 +51,7 @@ class TaskService:
     def _check_common(self, fields: TaskFields) -> None:
         if (
             fields.params is not None
-            and len(orjson.dumps(fields.params)) > self.defaults.max_params_bytes
+            and json_size(fields.params, "params") > self.defaults.max_params_bytes
         ):
             raise ValidationError(
                 f"params is larger than {self.defaults.max_params_bytes} bytes as JSON "

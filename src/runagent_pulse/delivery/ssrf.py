@@ -114,7 +114,10 @@ def _split(url: str) -> tuple[SplitResult, str, int]:
         raise UnsafeURL(url[:100] + "…", f"the URL is longer than {MAX_URL_LENGTH} characters")
     if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
         raise UnsafeURL(url, "the URL contains spaces or control characters")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise UnsafeURL(url, f"the URL is malformed ({exc})") from exc
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         shown = parts.scheme or "(none)"

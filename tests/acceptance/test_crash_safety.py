@@ -1,0 +1,79 @@
+"""``kill -9`` of ``pulse serve``: interrupted runs are recovered, due fires run exactly once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from runagent_pulse import PulseClient
+from tests.acceptance.server import PulseServer
+
+
+def wait_for(condition: Callable[[], bool], bound: float = 30.0) -> None:
+    deadline = time.monotonic() + bound
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+def test_kill_9_while_running_and_while_fires_are_due(tmp_path: Path) -> None:
+    server = PulseServer(tmp_path, env={"PULSE_LEASE_DURATION": "2s"})
+    server.start()
+    try:
+        with PulseClient(server_url=server.url) as pulse:
+            marker = tmp_path / "running.pid"
+            interrupted = pulse.schedule_agent(
+                agent_id="simple_agent",
+                entrypoint_tag="started_then_sleep",
+                params={"marker": str(marker), "seconds": 300},
+                executor_type="local",
+                retry={"max_attempts": 1},
+            )
+            marker2 = tmp_path / "retried.pid"
+            retried = pulse.schedule_agent(
+                agent_id="simple_agent",
+                entrypoint_tag="started_then_sleep",
+                params={"marker": str(marker2), "seconds": 300},
+                executor_type="local",
+                retry={"max_attempts": 2, "backoff": "1s"},
+            )
+            due = datetime.now(UTC) + timedelta(seconds=3)
+            due_tasks = pulse.schedule_batch(
+                [
+                    {
+                        "agent_id": "simple_agent",
+                        "entrypoint_tag": "echo",
+                        "when": due.isoformat(),
+                        "executor_type": "local",
+                        "params": {"n": n},
+                    }
+                    for n in range(20)
+                ]
+            )
+            wait_for(lambda: marker.exists() and marker2.exists())
+        server.kill9()
+        wait_for(lambda: datetime.now(UTC) > due + timedelta(seconds=1))  # fires due while down
+        server.start()
+        with PulseClient(server_url=server.url) as pulse:
+            wait_for(lambda: pulse.get_task_result(interrupted.task_id)["status"] == "failed")
+            [run] = pulse.get_history(interrupted.task_id)
+            assert run["status"] == "failed"
+            assert run["error"]["type"] == "LeaseExpired"
+            wait_for(lambda: len(pulse.get_history(retried.task_id)) == 2)
+            attempts = sorted(pulse.get_history(retried.task_id), key=lambda r: r["attempt"])
+            assert [(r["attempt"], r["trigger"]) for r in attempts] == [
+                (1, "schedule"),
+                (2, "retry"),
+            ]
+            assert attempts[0]["status"] == "failed"
+            for task in due_tasks:
+                wait_for(lambda t=task: pulse.get_task_result(t.task_id)["status"] == "completed")
+                history = pulse.get_history(task.task_id)
+                assert [(r["status"], r["attempt"]) for r in history] == [("success", 1)]
+            pulse.cancel_task(retried.task_id)
+            running = [r for r in pulse.list_runs(status="running")]
+            assert all(r["task_id"] != interrupted.task_id for r in running)
+    finally:
+        server.stop()
