@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench install clean
+.PHONY: run test lint fmt bench install clean typecheck
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,9 +20,10 @@ run: $(STAMP)  ## start Pulse on http://localhost:8000 with SQLite in ./pulse-da
 test: $(STAMP)  ## run the whole test suite
 	$(BIN)/pytest
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -33,3 +34,6 @@ bench: $(STAMP)  ## print the performance figures (see bench/README.md)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+
+typecheck: $(STAMP)  ## mypy --strict on domain, timespec and store
+	$(BIN)/mypy

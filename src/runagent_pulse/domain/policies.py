@@ -28,7 +28,7 @@ class RetryPolicy:
         """
         if next_attempt > self.max_attempts:
             return None
-        full = min(self.backoff * (2 ** (next_attempt - 2)), self.max_backoff)
+        full: timedelta = min(self.backoff * (2 ** (next_attempt - 2)), self.max_backoff)
         return full / 2 + full / 2 * rng.random()
 
 

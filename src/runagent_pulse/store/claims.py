@@ -199,9 +199,10 @@ async def _busy_tasks(conn: AsyncConnection, task_ids: set[str]) -> tuple[set[st
 
 async def next_due_at(conn: AsyncConnection) -> datetime | None:
     """The earliest ``due_at`` of any scheduled run (what the dispatcher sleeps until)."""
-    return await conn.scalar(
+    earliest: datetime | None = await conn.scalar(
         sa.select(sa.func.min(runs.c.due_at)).where(runs.c.status == RunStatus.SCHEDULED)
     )
+    return earliest
 
 
 async def heartbeat(conn: AsyncConnection, *, owner: str, lease_until: datetime) -> list[str]:

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from tests.integration.engine.harness import Harness
 
 from runagent_pulse.domain.ids import new_id
 from runagent_pulse.store.tables import runs
+from tests.integration.engine.harness import Harness
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.unit.cli.cli_fakes import FakeServer
 
 from runagent_pulse.cli import _client
 from runagent_pulse.client import PulseClient
+from tests.unit.cli.cli_fakes import FakeServer
 
 
 @pytest.fixture

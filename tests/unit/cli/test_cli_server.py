@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.unit.cli.cli_fakes import invoke
 
 from runagent_pulse.config import ConfigError
+from tests.unit.cli.cli_fakes import invoke
 
 
 @pytest.fixture

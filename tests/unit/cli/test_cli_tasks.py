@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.unit.cli.cli_fakes import FakeServer, api_error, invoke, reply, run_json, task_json
 
 from runagent_pulse.cli import _client
 from runagent_pulse.client import PulseClient
+from tests.unit.cli.cli_fakes import FakeServer, api_error, invoke, reply, run_json, task_json
 
 ONCE = {
     "when": "in 5 minutes",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from tests.unit.cli.cli_fakes import invoke
 
 NOW = "2026-11-22T09:00:00Z"  # a Sunday

@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.unit.client.client_fakes import FakeServer, api_error, reply, run_json, task_json
 
 from runagent_pulse.client import (
     AsyncPulseClient,
@@ -17,6 +16,7 @@ from runagent_pulse.client import (
     InvalidWhenError,
     TaskNotFoundError,
 )
+from tests.unit.client.client_fakes import FakeServer, api_error, reply, run_json, task_json
 
 
 @pytest.fixture

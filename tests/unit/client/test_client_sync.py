@@ -5,7 +5,6 @@ from __future__ import annotations
 import inspect
 
 import pytest
-from tests.unit.client.client_fakes import FakeServer, reply, run_json, task_json
 
 from runagent_pulse.client import (
     AsyncPulseClient,
@@ -16,6 +15,7 @@ from runagent_pulse.client import (
     TaskNotFoundError,
 )
 from runagent_pulse.client._sync import PulseClient as SyncClientClass
+from tests.unit.client.client_fakes import FakeServer, reply, run_json, task_json
 
 
 def _public_methods(cls: type) -> dict[str, inspect.Signature]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.unit.client.client_fakes import FakeServer, reply, task_json
 
 from runagent_pulse.client import AsyncPulseClient, PulseTimeoutError
+from tests.unit.client.client_fakes import FakeServer, reply, task_json
 
 RESULT = "/v1/tasks/tsk_1/result"
 RECURRING = {
