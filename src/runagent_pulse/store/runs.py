@@ -59,3 +59,18 @@ async def has_running(conn: AsyncConnection, task_id: str) -> bool:
         .limit(1)
     )
     return found is not None
+
+
+async def retry_pending(conn: AsyncConnection, run: Row) -> bool:
+    """Whether a later attempt of ``run``'s fire is waiting or running."""
+    found = await conn.scalar(
+        sa.select(runs.c.id)
+        .where(
+            runs.c.task_id == run["task_id"],
+            runs.c.scheduled_for == run["scheduled_for"],
+            runs.c.attempt > run["attempt"],
+            runs.c.status.in_([RunStatus.SCHEDULED, RunStatus.RUNNING]),
+        )
+        .limit(1)
+    )
+    return found is not None

@@ -295,3 +295,17 @@ async def test_two_engines_never_run_a_fire_twice(db_url: str) -> None:
     finally:
         await b.close()
         await a.close()
+
+
+async def test_polling_reports_pending_while_a_retry_waits(h: Harness) -> None:
+    from runagent_pulse.api.views import result_view
+
+    task_id = await h.create(when="now", params={"fail": "flaky"}, retry={"max_attempts": 2})
+    await h.settle()
+    _, latest, running = await h.service.result(task_id)
+    assert result_view(latest, running).status == "pending"
+    await h.advance(10)
+    _, latest, running = await h.service.result(task_id)
+    view = result_view(latest, running)
+    assert view.status == "failed"
+    assert view.error == "EchoFailure: flaky"
