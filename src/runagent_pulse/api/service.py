@@ -265,10 +265,16 @@ class TaskService:
         now = self.engine.clock.now()
         async with self.db.write() as conn:
             task = await task_store.transition(conn, task_id, "resume", now=now)
+            schedule = schedule_from_spec(task["trigger_spec"])
             for run in await task_store.waiting_runs(conn, task_id):
                 if run["trigger"] == Trigger.MANUAL:
                     continue
-                if run["trigger"] != Trigger.SCHEDULE or run["scheduled_for"] >= now or catch_up:
+                if (
+                    run["trigger"] != Trigger.SCHEDULE
+                    or run["scheduled_for"] >= now
+                    or catch_up
+                    or schedule.kind == "once"  # a one-off's only fire runs late, never skipped
+                ):
                     due = (
                         max(run["scheduled_for"], now)
                         if run["trigger"] == Trigger.RETRY
@@ -277,7 +283,6 @@ class TaskService:
                     await task_store.set_run_due(conn, run["id"], due)
                     continue
                 # A fire that passed while paused: record it skipped, schedule the next one.
-                schedule = schedule_from_spec(task["trigger_spec"])
                 await task_store.skip_run(
                     conn, run, reason="missed while the task was paused", now=now
                 )

@@ -97,7 +97,7 @@ def plan_claim(
         limit = MAX_RECORDED_SKIPS + 200 if remaining is None else min(remaining, 10_000)
         missed = schedule.kind != "once" and now - fire > MISFIRE_GRACE
         later = schedule.fires_between(fire, now, limit) if missed else []
-        if later:
+        if missed:
             catchup = plan_catchup(
                 Catchup(run["catchup"]),
                 [fire, *later],
@@ -125,7 +125,7 @@ def plan_claim(
                     plan.new_runs.append(
                         NewRun(run["task_id"], run_fire, Trigger.CATCHUP, due_at=now)
                     )
-            last_fire = later[-1]
+            last_fire = later[-1] if later else fire
         else:
             _overlap_decision(plan, run, running, buffered)
             last_fire = fire

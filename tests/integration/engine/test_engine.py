@@ -309,3 +309,30 @@ async def test_polling_reports_pending_while_a_retry_waits(h: Harness) -> None:
     view = result_view(latest, running)
     assert view.status == "failed"
     assert view.error == "EchoFailure: flaky"
+
+
+@pytest.mark.parametrize(("policy", "expected"), [("skip", "skipped"), ("latest", "success")])
+async def test_a_single_missed_fire_follows_the_catchup_policy(
+    sqlite_url: str, policy: str, expected: str
+) -> None:
+    h = Harness(sqlite_url, START)
+    try:
+        await h.start()
+        task_id = await h.create(when="every day at 13:00", catchup=policy)
+        await h.engine.stop()
+        h.clock.advance(timedelta(hours=2))  # 13:00 passed while down; 14:00 now
+        await h.restart()
+        await h.settle()
+        [missed] = [r for r in await h.runs_of(task_id) if r["scheduled_for"] <= h.clock.now()]
+        assert missed["status"] == expected
+    finally:
+        await h.close()
+
+
+async def test_resuming_a_one_off_whose_time_passed_runs_it(h: Harness) -> None:
+    task_id = await h.create(when="in 1 minute")
+    await h.service.pause(task_id)
+    await h.advance(600)
+    await h.service.resume(task_id, catch_up=False)
+    await h.settle()
+    assert statuses(await h.runs_of(task_id)) == ["success"]
