@@ -191,9 +191,12 @@ class TaskService:
             task = await task_store.get_task(conn, task_id)
             latest = await run_store.latest_finished(conn, task_id)
             running = await run_store.has_running(conn, task_id)
-            if latest is not None and latest["status"] != RunStatus.SUCCESS:
-                if await run_store.retry_pending(conn, latest):
-                    latest = None  # the fire is not settled yet: report pending / running
+            if (
+                latest is not None
+                and latest["status"] != RunStatus.SUCCESS
+                and await run_store.retry_pending(conn, latest)
+            ):
+                latest = None  # the fire is not settled yet: report pending / running
         return task, latest, running
 
     # -- change ----------------------------------------------------------------------------
