@@ -1,13 +1,17 @@
-"""One Pulse node: the database, its migrations, the executors and the engine, started and
-stopped together (``pulse serve`` wraps it in the API; ``pulse worker`` runs it alone)."""
+"""One Pulse node: the database, its migrations, the executors, the engine, the deliverer and
+the retention loop, started and stopped together (``pulse serve`` wraps it in the API;
+``pulse worker`` runs it alone)."""
 
 from __future__ import annotations
 
 import logging
 
 from runagent_pulse.config import Settings
-from runagent_pulse.engine.clock import Clock
+from runagent_pulse.delivery.outbox import Deliverer
+from runagent_pulse.delivery.server_secret import load_server_secret
+from runagent_pulse.engine.clock import Clock, SystemClock
 from runagent_pulse.engine.engine import Engine
+from runagent_pulse.engine.retention import Retention
 from runagent_pulse.executors.registry import build_registry
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.migrate import upgrade
@@ -27,23 +31,43 @@ class Node:
             default_executor=settings.default_executor,
             serverless_enabled=settings.enable_serverless,
         )
+        time_source = clock or SystemClock()
+        self.deliverer = Deliverer(
+            self.db,
+            clock=time_source,
+            retry_schedule=settings.callback_retry_schedule,
+            timeout=settings.callback_timeout.total_seconds(),
+            allow_private=settings.callback_allow_private,
+        )
         self.engine = Engine(
             self.db,
             self.registry,
-            clock=clock,
+            clock=time_source,
             max_concurrent_runs=settings.max_concurrent_runs,
             lease_duration=settings.lease_duration,
+            after_record=self.deliverer.after_record,
         )
+        self.retention = Retention(self.db, clock=time_source, keep=settings.run_retention)
 
     async def start(self) -> None:
         async with self.db.write() as conn:
             await upgrade(conn, self.settings.database_url)
+        configured = self.settings.webhook_secret
+        self.deliverer.secret = await load_server_secret(
+            self.db, configured.get_secret_value() if configured else None
+        )
         await self.registry.start()
         await self.engine.start()
+        await self.deliverer.start()
+        await self.retention.start()
 
     async def stop(self) -> None:
         try:
-            await self.engine.stop()
+            await self.engine.stop()  # first: its last outcomes may still add deliveries
         finally:
-            await self.registry.close()
-            await self.db.dispose()
+            try:
+                await self.deliverer.stop()
+                await self.retention.stop()
+            finally:
+                await self.registry.close()
+                await self.db.dispose()

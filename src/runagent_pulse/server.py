@@ -1,4 +1,5 @@
-"""Entry points behind ``pulse serve``, ``pulse worker`` and ``pulse db upgrade``."""
+"""Entry points behind ``pulse serve``, ``pulse worker``, ``pulse db upgrade`` and
+``pulse webhook secret``."""
 
 from __future__ import annotations
 
@@ -81,3 +82,24 @@ def upgrade_database(database_url: str | None = None) -> None:
 
     asyncio.run(main())
     print(f"Database is up to date: {settings.database_url}")
+
+
+def show_webhook_secret(database_url: str | None = None) -> str:
+    """The secret callbacks are signed with: ``PULSE_WEBHOOK_SECRET`` when set, otherwise the
+    one stored in the database (generated and stored now if the server never started)."""
+    from runagent_pulse.delivery.server_secret import load_server_secret
+
+    settings = _settings(PULSE_DATABASE_URL=database_url)
+    configured = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+
+    async def main() -> str:
+        db = Database(settings.database_url)
+        try:
+            if configured is None:
+                async with db.write() as conn:
+                    await upgrade(conn, settings.database_url)
+            return await load_server_secret(db, configured)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(main())

@@ -229,7 +229,7 @@ def deliveries_table(deliveries: Iterable[Mapping[str, Any]]) -> None:
             cell(identifier),
             cell(item.get("url") or item.get("callback_url")),
             styled(item.get("status")),
-            cell(item.get("attempts")),
+            cell(item.get("attempt_count")),
             cell(response or _error_text(item.get("last_error"))),
             cell(instant(item.get("next_attempt_at"), seconds=False)),
         )

@@ -11,7 +11,8 @@ the HTTP status it maps to::
     │   └── InvalidTransition         invalid_transition
     ├── ValidationError               422  validation_error
     │   ├── InvalidTarget             invalid_target   (unknown executor, module not allowed, ...)
-    │   └── UnsafeURL                 unsafe_url       (a callback/agent URL the SSRF guard refuses)
+    │   ├── UnsafeURL                 unsafe_url       (a callback/agent URL the SSRF guard refuses)
+    │   └── NoCallbackURL             no_callback_url  (redeliver: the run's task has no callback)
     └── ExecutionError                (not an HTTP error: ends a run as ``failed``)
         └── ResultNotSerializable     result_not_json
 
@@ -86,6 +87,19 @@ class UnsafeURL(ValidationError):
         super().__init__(f"URL refused: {reason}", details={"url": url, "reason": reason})
         self.url = url
         self.reason = reason
+
+
+class NoCallbackURL(ValidationError):
+    code = "no_callback_url"
+
+    def __init__(self, run_id: str, task_id: str) -> None:
+        super().__init__(
+            f"Cannot redeliver run {run_id!r}: its task {task_id!r} has no callback_url "
+            "(set one with PATCH /v1/tasks/{task_id}).",
+            details={"run_id": run_id, "task_id": task_id},
+        )
+        self.run_id = run_id
+        self.task_id = task_id
 
 
 class ExecutionError(PulseError):

@@ -1,0 +1,185 @@
+"""A whole Pulse app (engine + deliverer) on a manual clock, and a scriptable receiver."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from fastapi import FastAPI
+
+from runagent_pulse.api.app import create_app
+from runagent_pulse.config import Settings
+from runagent_pulse.delivery.ssrf import Resolver
+from runagent_pulse.engine.clock import ManualClock
+from runagent_pulse.node import Node
+from runagent_pulse.store.tables import deliveries, delivery_attempts, runs
+
+BOUND = 15.0
+"""Longest any test waits for a condition (real seconds)."""
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    """A raw HTTP/1.1 server on 127.0.0.1 answering from a script, then ``default``."""
+
+    script: list[bytes] = field(default_factory=list)
+    default: bytes = b""
+    hang: bool = False
+    received: list[Received] = field(default_factory=list)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    port: int = 0
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            headers = {
+                k.strip().lower(): v.strip()
+                for k, _, v in (line.partition(":") for line in lines[1:] if line)
+            }
+            body = await reader.readexactly(int(headers.get("content-length", "0")))
+            self.received.append(Received(headers, body))
+            if self.hang:
+                await self.release.wait()
+                return
+            writer.write(self.script.pop(0) if self.script else self.default)
+            await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/results"
+
+
+def reply(status: str, *headers: str, body: bytes = b"") -> bytes:
+    lines = [f"HTTP/1.1 {status}", f"content-length: {len(body)}", "connection: close", *headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+OK = reply("200 OK")
+
+
+@contextlib.asynccontextmanager
+async def receiver(*script: bytes, default: bytes = OK) -> AsyncIterator[Receiver]:
+    rcv = Receiver(script=list(script), default=default)
+    server = await asyncio.start_server(rcv.handle, "127.0.0.1", 0)
+    rcv.port = server.sockets[0].getsockname()[1]
+    try:
+        yield rcv
+    finally:
+        rcv.release.set()
+        server.close()
+        await server.wait_closed()
+
+
+def now_utc() -> datetime:
+    """Real time, so signatures stay within the receivers' 5-minute tolerance."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class App:
+    """``create_app`` with a manual clock, its lifespan running, and an HTTP client on it."""
+
+    def __init__(self, db_url: str, *, resolver: Resolver | None = None, **env: str) -> None:
+        values = {
+            "PULSE_DATABASE_URL": db_url,
+            "PULSE_CALLBACK_RETRY_SCHEDULE": "0,1s,1s,1s,1s",
+            "PULSE_CALLBACK_TIMEOUT": "2s",
+            "PULSE_RUN_RETENTION": "30d",
+            **env,
+        }
+        self.settings = Settings(**values)  # type: ignore[arg-type]
+        self.clock = ManualClock(now_utc())
+        self.app: FastAPI = create_app(self.settings, clock=self.clock)
+        self.node: Node = self.app.state.node
+        self.node.deliverer.resolver = resolver
+        self.http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://pulse"
+        )
+        self._lifespan: contextlib.AbstractAsyncContextManager[None] | None = None
+
+    async def __aenter__(self) -> App:
+        self._lifespan = self.app.router.lifespan_context(self.app)
+        await self._lifespan.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.http.aclose()
+        assert self._lifespan is not None
+        await self._lifespan.__aexit__(None, None, None)
+
+    async def schedule(self, url: str | None, **fields: Any) -> str:
+        body = {
+            "agent_id": "agent",
+            "entrypoint_tag": "run",
+            "executor_type": "echo",
+            "when": "now",
+            "callback_url": url,
+            **fields,
+        }
+        response = await self.http.post("/v1/tasks", json=body)
+        assert response.status_code == 201, response.text
+        return str(response.json()["task_id"])
+
+    async def rows(self, stmt: Any) -> list[dict[str, Any]]:
+        async with self.node.db.read() as conn:
+            return [dict(r._mapping) for r in await conn.execute(stmt)]
+
+    async def run_of(self, task_id: str) -> dict[str, Any]:
+        found = await self.rows(sa.select(runs).where(runs.c.task_id == task_id))
+        assert len(found) == 1, found
+        return found[0]
+
+    async def finished(self, task_id: str) -> bool:
+        """Whether the task's only run has ended (its outbox row, if any, is then written)."""
+        found = await self.rows(sa.select(runs.c.finished_at).where(runs.c.task_id == task_id))
+        return bool(found) and found[0]["finished_at"] is not None
+
+    async def deliveries_of(self, task_id: str) -> list[dict[str, Any]]:
+        return await self.rows(
+            sa.select(deliveries).where(deliveries.c.task_id == task_id).order_by(deliveries.c.id)
+        )
+
+    async def attempts_of(self, delivery_id: str) -> list[dict[str, Any]]:
+        return await self.rows(
+            sa.select(delivery_attempts)
+            .where(delivery_attempts.c.delivery_id == delivery_id)
+            .order_by(delivery_attempts.c.id)
+        )
+
+    async def until(self, check: Callable[[], Awaitable[Any]], bound: float = BOUND) -> Any:
+        """Poll ``check`` until it returns something truthy (at most ``bound`` real seconds)."""
+        async with asyncio.timeout(bound):
+            while True:
+                value = await check()
+                if value:
+                    return value
+                await asyncio.sleep(0.01)
+
+    async def delivery_where(
+        self, task_id: str, predicate: Callable[[dict[str, Any]], bool]
+    ) -> dict[str, Any]:
+        async def check() -> dict[str, Any] | None:
+            rows = await self.deliveries_of(task_id)
+            return rows[0] if rows and predicate(rows[0]) else None
+
+        result: dict[str, Any] = await self.until(check)
+        return result
+
+    def advance(self, seconds: float) -> None:
+        self.clock.advance(timedelta(seconds=seconds))
