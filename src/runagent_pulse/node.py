@@ -46,6 +46,7 @@ class Node:
             max_concurrent_runs=settings.max_concurrent_runs,
             lease_duration=settings.lease_duration,
             after_record=self.deliverer.after_record,
+            after_commit=self.deliverer.after_commit,
         )
         self.retention = Retention(self.db, clock=time_source, keep=settings.run_retention)
 

@@ -123,7 +123,6 @@ class Deliverer:
         self._rng = rng or random.Random()
         self._client: httpx.AsyncClient | None = None
         self._wake = asyncio.Event()
-        self._hinted = False
         self._done: list[tuple[Row, AttemptOutcome, datetime, datetime]] = []
         self._done_ready = asyncio.Event()
         self._leases: dict[str, datetime] = {}
@@ -139,7 +138,10 @@ class Deliverer:
         rows = outbox_rows(result.finished, now)
         if rows:
             await store.add(conn, rows)
-            self._hinted = True
+
+    def after_commit(self, result: CompletionResult) -> None:
+        """The engine committed ``result``: its deliveries (if any) are now visible."""
+        if any(row["callback_url"] for row, _ in result.finished):
             self._wake.set()
 
     def notify(self) -> None:
@@ -211,7 +213,6 @@ class Deliverer:
     async def _claim_loop(self) -> None:
         while not self._stopping:
             self._wake.clear()
-            hinted, self._hinted = self._hinted, False
             delay = SAFETY_CAP_SECONDS
             try:
                 claimed = await self.claim_once()
@@ -222,11 +223,6 @@ class Deliverer:
                         next_due = await store.next_due_at(conn)
                     if next_due is not None:
                         delay = min(delay, (next_due - self.clock.now()).total_seconds())
-                if hinted and not claimed:
-                    # The hook wakes us just before its transaction commits; look once more.
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), 0.05)
-                    continue
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -13,6 +13,7 @@ import logging
 import os
 import secrets
 import socket
+from collections.abc import Callable
 from datetime import timedelta
 
 from runagent_pulse.domain.plans import ClaimPlan, Outcome
@@ -50,6 +51,7 @@ class Engine:
         lease_duration: timedelta = timedelta(seconds=30),
         claim_batch: int = 500,
         after_record: AfterRecord | None = None,
+        after_commit: Callable[[CompletionResult], None] | None = None,
     ) -> None:
         self.db = db
         self.executors = executors
@@ -58,6 +60,7 @@ class Engine:
         self.max_concurrent_runs = max_concurrent_runs
         self.lease_duration = lease_duration
         self.claim_batch = claim_batch
+        self._after_commit = after_commit
         self.writer = CompletionWriter(
             db, self.clock, on_written=self._on_written, after_record=after_record
         )
@@ -182,6 +185,8 @@ class Engine:
     def _on_written(self, result: CompletionResult) -> None:
         if result.retries or result.unparked:
             self._wake.set()
+        if self._after_commit is not None:
+            self._after_commit(result)
 
     # -- cancel ----------------------------------------------------------------------------
     def cancel_local(self, run_id: str, reason: str = CancelReason.USER) -> bool:
