@@ -5,32 +5,22 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from runagent_pulse import PulseClient
 from runagent_pulse.delivery import generate_secret
-from tests.acceptance.server import PulseServer, free_port
+from tests.acceptance.server import PulseServer, WebhookHandler, free_port, wait_for
 
 pytestmark = pytest.mark.slow
 
 SECRET = generate_secret()
 RETRIES = ",".join(["0"] + ["0.2s"] * 200)  # keep retrying quickly for the whole test
 BOUND = 60.0
-
-
-def wait_for(condition: Callable[[], object], bound: float = BOUND, what: str = "") -> None:
-    deadline = time.monotonic() + bound
-    while not condition():
-        assert time.monotonic() < deadline, f"not met within {bound}s: {what}"
-        time.sleep(0.05)
 
 
 def pulse_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -44,71 +34,10 @@ def pulse_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
     )
 
 
-class Handler:
-    """A ``pulse webhook-handler`` subprocess on a fixed port."""
-
-    def __init__(self, results: Path, *, port: int, secret: str | None) -> None:
-        self.results = results
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}/results"
-        self.env = {**os.environ, "PULSE_WEBHOOK_SECRET": secret or ""}
-        if secret is None:
-            self.env.pop("PULSE_WEBHOOK_SECRET")
-        self.process: subprocess.Popen[bytes] | None = None
-        self.log_path = results.parent / f"handler-{port}.log"
-
-    def start(self) -> Handler:
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    "from runagent_pulse.cli import main; main()",
-                    "webhook-handler",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--results-dir",
-                    str(self.results),
-                ],
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-        def healthy() -> bool:
-            assert self.process is not None and self.process.poll() is None, self.log()
-            try:
-                return httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=1).is_success
-            except httpx.TransportError:
-                return False
-
-        wait_for(healthy, 30, "webhook handler ready")
-        return self
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        self.process = None
-
-
 @pytest.fixture
-def processes() -> Iterator[list[PulseServer | Handler]]:
+def processes() -> Iterator[list[PulseServer | WebhookHandler]]:
     """Every server and handler a test starts, stopped (by their own pid) afterwards."""
-    started: list[PulseServer | Handler] = []
+    started: list[PulseServer | WebhookHandler] = []
     yield started
     for process in reversed(started):
         process.stop()
@@ -127,10 +56,10 @@ def echo_task(client: PulseClient, callback_url: str, **params: object) -> str:
 
 
 def test_result_reaches_the_webhook_handler_signed(
-    tmp_path: Path, processes: list[PulseServer | Handler]
+    tmp_path: Path, processes: list[PulseServer | WebhookHandler]
 ) -> None:
     results = tmp_path / "results"
-    handler = Handler(results, port=free_port(), secret=SECRET)
+    handler = WebhookHandler(results, port=free_port(), secret=SECRET)
     processes.append(handler.start())
     server = PulseServer(
         tmp_path, env={"PULSE_WEBHOOK_SECRET": SECRET, "PULSE_CALLBACK_RETRY_SCHEDULE": RETRIES}
@@ -168,7 +97,7 @@ def test_result_reaches_the_webhook_handler_signed(
 
 
 def test_generated_secret_is_shown_by_the_cli_and_used_to_sign(
-    tmp_path: Path, processes: list[PulseServer | Handler]
+    tmp_path: Path, processes: list[PulseServer | WebhookHandler]
 ) -> None:
     server = PulseServer(tmp_path, env={"PULSE_CALLBACK_RETRY_SCHEDULE": RETRIES})
     server.env.pop("PULSE_WEBHOOK_SECRET", None)
@@ -181,7 +110,7 @@ def test_generated_secret_is_shown_by_the_cli_and_used_to_sign(
     assert shown.returncode == 0, shown.stderr
     secret = shown.stdout.strip()
     assert secret.startswith("whsec_")
-    handler = Handler(tmp_path / "results", port=free_port(), secret=secret)
+    handler = WebhookHandler(tmp_path / "results", port=free_port(), secret=secret)
     processes.append(handler.start())
     processes.append(server)
     server.start()
@@ -192,7 +121,7 @@ def test_generated_secret_is_shown_by_the_cli_and_used_to_sign(
 
 
 def test_kill_9_with_pending_deliveries_then_every_result_arrives(
-    tmp_path: Path, processes: list[PulseServer | Handler]
+    tmp_path: Path, processes: list[PulseServer | WebhookHandler]
 ) -> None:
     port = free_port()  # the handler's port: nothing listens there yet
     results = tmp_path / "results"
@@ -222,7 +151,7 @@ def test_kill_9_with_pending_deliveries_then_every_result_arrives(
 
     server.kill9()
     server.start()
-    handler = Handler(results, port=port, secret=SECRET)
+    handler = WebhookHandler(results, port=port, secret=SECRET)
     processes.append(handler.start())
     for task_id in task_ids:
         wait_for((results / f"{task_id}.json").exists, what=f"result of {task_id}")

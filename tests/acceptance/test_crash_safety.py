@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from runagent_pulse import PulseClient
-from tests.acceptance.server import PulseServer
-
-
-def wait_for(condition: Callable[[], bool], bound: float = 30.0) -> None:
-    deadline = time.monotonic() + bound
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
+from tests.acceptance.server import PulseServer, wait_for
 
 
 def test_kill_9_while_running_and_while_fires_are_due(tmp_path: Path) -> None:

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.acceptance.server import PulseServer, free_port
+from tests.acceptance.server import PulseServer, WebhookHandler, wait_for
 
 ROOT = Path(__file__).parents[2]
 EXAMPLES = ROOT / "examples"
@@ -29,42 +26,10 @@ def example_server(tmp_path: Path) -> Iterator[PulseServer]:
 
 
 @pytest.fixture
-def webhook_handler(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    port = free_port()
-    results = tmp_path / "webhook-results"
-    env = {k: v for k, v in os.environ.items() if k != "PULSE_WEBHOOK_SECRET"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from runagent_pulse.cli import main; main()",
-            "webhook-handler",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--results-dir",
-            str(results),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "webhook handler did not start"
-                time.sleep(0.05)
-        yield f"{url}/results", results
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
+def webhook_handler(tmp_path: Path) -> Iterator[WebhookHandler]:
+    handler = WebhookHandler(tmp_path / "webhook-results", secret=None).start()
+    yield handler
+    handler.stop()
 
 
 def run_example(name: str, env: dict[str, str]) -> str:
@@ -81,9 +46,9 @@ def run_example(name: str, env: dict[str, str]) -> str:
 
 
 def test_callback_example_delivers_to_the_webhook_handler(
-    example_server: PulseServer, webhook_handler: tuple[str, Path]
+    example_server: PulseServer, webhook_handler: WebhookHandler
 ) -> None:
-    callback_url, results = webhook_handler
+    callback_url, results = webhook_handler.url, webhook_handler.results
     out = run_example(
         "schedule_agent_example.py",
         {"PULSE_SERVER_URL": example_server.url, "PULSE_CALLBACK_URL": callback_url},
@@ -91,10 +56,7 @@ def test_callback_example_delivers_to_the_webhook_handler(
     assert "Status: completed" in out
     task_id = out.split("Task ID: ")[1].split()[0]
     stored = results / f"{task_id}.json"
-    deadline = time.monotonic() + 30
-    while not stored.exists():
-        assert time.monotonic() < deadline, "the result file never appeared"
-        time.sleep(0.05)
+    wait_for(stored.exists, what="the result file")
     payload = json.loads(stored.read_text())
     assert payload["status"] == "success"
     assert payload["result"] == "Processed: Hello, world! for developer"

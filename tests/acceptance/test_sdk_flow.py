@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
 
 from runagent_pulse import PulseClient
-from tests.acceptance.server import PulseServer
+from tests.acceptance.server import PulseServer, wait_for
 
 
 @pytest.fixture
 def pulse(server: PulseServer) -> Iterator[PulseClient]:
     with PulseClient(server_url=server.url) as client:
         yield client
-
-
-def wait_for(condition: Callable[[], bool], bound: float = 20.0) -> None:
-    deadline = time.monotonic() + bound
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 def test_local_agent_now_completes_with_its_result(pulse: PulseClient) -> None:

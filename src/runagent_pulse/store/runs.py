@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runagent_pulse.domain.errors import RunNotFound
 from runagent_pulse.domain.statuses import FINISHED_RUN_STATUSES, RunStatus
-from runagent_pulse.store.sql import Row, fetch_all, fetch_one
+from runagent_pulse.store.sql import Row, fetch_one, page
 from runagent_pulse.store.tables import runs
 
 
@@ -24,15 +24,7 @@ async def list_runs(
     conn: AsyncConnection, *, filters: dict[str, Any], limit: int, cursor: str | None
 ) -> tuple[list[Row], str | None]:
     """Newest first; ``cursor`` is the last id of the previous page."""
-    stmt = sa.select(runs).order_by(runs.c.id.desc()).limit(limit + 1)
-    for name, value in filters.items():
-        if value is not None:
-            stmt = stmt.where(runs.c[name] == value)
-    if cursor:
-        stmt = stmt.where(runs.c.id < cursor)
-    rows = await fetch_all(conn, stmt)
-    next_cursor = rows[limit - 1]["id"] if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return await page(conn, runs, filters=filters, limit=limit, cursor=cursor)
 
 
 async def latest_finished(conn: AsyncConnection, task_id: str) -> Row | None:

@@ -58,6 +58,27 @@ def run_row(new: NewRun, now: datetime) -> Row:
     }
 
 
+async def page(
+    conn: AsyncConnection,
+    table: sa.Table,
+    *,
+    filters: Mapping[str, Any],
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Row], str | None]:
+    """One page of ``table``, newest first (ids sort by creation time); ``cursor`` is the last
+    id of the previous page, and the second value is the cursor of the next page, if any."""
+    stmt = sa.select(table).order_by(table.c.id.desc()).limit(limit + 1)
+    for name, value in filters.items():
+        if value is not None:
+            stmt = stmt.where(table.c[name] == value)
+    if cursor:
+        stmt = stmt.where(table.c.id < cursor)
+    rows = await fetch_all(conn, stmt)
+    next_cursor = rows[limit - 1]["id"] if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
 def chunks(values: Iterable[Any], size: int = 500) -> Iterable[list[Any]]:
     """Split ``values`` so ``IN (…)`` lists stay under the backends' parameter limits."""
     batch: list[Any] = []

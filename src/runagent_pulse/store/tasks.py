@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from runagent_pulse.domain.errors import InvalidTransition, TaskNotFound
 from runagent_pulse.domain.plans import NewRun
 from runagent_pulse.domain.statuses import TASK_TRANSITIONS, RunStatus, TaskStatus, Trigger
-from runagent_pulse.store.sql import Row, chunks, fetch_all, fetch_one, run_row
+from runagent_pulse.store.sql import Row, chunks, fetch_all, fetch_one, page, run_row
 from runagent_pulse.store.tables import runs, tasks
 
 
@@ -50,15 +50,7 @@ async def list_tasks(
     conn: AsyncConnection, *, filters: dict[str, Any], limit: int, cursor: str | None
 ) -> tuple[list[Row], str | None]:
     """Newest first; ``cursor`` is the last id of the previous page."""
-    stmt = sa.select(tasks).order_by(tasks.c.id.desc()).limit(limit + 1)
-    for name, value in filters.items():
-        if value is not None:
-            stmt = stmt.where(tasks.c[name] == value)
-    if cursor:
-        stmt = stmt.where(tasks.c.id < cursor)
-    rows = await fetch_all(conn, stmt)
-    next_cursor = rows[limit - 1]["id"] if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return await page(conn, tasks, filters=filters, limit=limit, cursor=cursor)
 
 
 async def update_task(conn: AsyncConnection, task_id: str, values: dict[str, Any]) -> Row:
