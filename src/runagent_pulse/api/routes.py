@@ -40,7 +40,8 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 Cursor = Annotated[str | None, Query(max_length=64)]
 
 
-def service(request: Request) -> TaskService:
+async def service(request: Request) -> TaskService:
+    """The app's service (``async`` so FastAPI does not run it in a thread pool per request)."""
     return request.app.state.service  # type: ignore[no-any-return]
 
 

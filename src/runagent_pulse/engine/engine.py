@@ -148,17 +148,18 @@ class Engine:
     async def _dispatch_loop(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
+            delay = SAFETY_CAP_SECONDS
             try:
-                progressed = await self.claim_once()
-                if progressed and len(self._active) < self.max_concurrent_runs:
-                    await asyncio.sleep(0)
-                    continue
-                delay = SAFETY_CAP_SECONDS
                 if len(self._active) < self.max_concurrent_runs:
+                    # Look before claiming: most wake-ups (a task created for later, a run
+                    # ended) find nothing due, and a read does not queue for the write lock.
                     async with self.db.read() as conn:
                         next_due = await claims.next_due_at(conn)
                     if next_due is not None:
                         delay = min(delay, (next_due - self.clock.now()).total_seconds())
+                    if delay <= 0 and await self.claim_once():
+                        await asyncio.sleep(0)
+                        continue
             except asyncio.CancelledError:
                 raise
             except Exception:

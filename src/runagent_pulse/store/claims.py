@@ -16,6 +16,7 @@ from runagent_pulse.store.sql import (
     execute_many,
     fetch_all,
     insert_ignoring_conflicts,
+    likely,
     run_row,
 )
 from runagent_pulse.store.tables import runs, tasks
@@ -101,7 +102,7 @@ async def claim_due(
     stmt = (
         sa.select(*DUE_COLUMNS)
         .join(tasks, tasks.c.id == runs.c.task_id)
-        .where(runs.c.status == RunStatus.SCHEDULED, runs.c.due_at <= now)
+        .where(likely(conn, runs.c.status == RunStatus.SCHEDULED), runs.c.due_at <= now)
         .order_by(runs.c.due_at)
         .limit(limit)
     )
@@ -200,7 +201,9 @@ async def _busy_tasks(conn: AsyncConnection, task_ids: set[str]) -> tuple[set[st
 async def next_due_at(conn: AsyncConnection) -> datetime | None:
     """The earliest ``due_at`` of any scheduled run (what the dispatcher sleeps until)."""
     earliest: datetime | None = await conn.scalar(
-        sa.select(sa.func.min(runs.c.due_at)).where(runs.c.status == RunStatus.SCHEDULED)
+        sa.select(sa.func.min(runs.c.due_at)).where(
+            likely(conn, runs.c.status == RunStatus.SCHEDULED)
+        )
     )
     return earliest
 
@@ -230,7 +233,7 @@ async def expired_leases(conn: AsyncConnection, *, now: datetime, limit: int) ->
     return await fetch_all(
         conn,
         sa.select(runs.c.id, runs.c.lease_owner, runs.c.lease_expires_at)
-        .where(runs.c.status == RunStatus.RUNNING, runs.c.lease_expires_at < now)
+        .where(likely(conn, runs.c.status == RunStatus.RUNNING), runs.c.lease_expires_at < now)
         .order_by(runs.c.lease_expires_at)
         .limit(limit),
     )

@@ -24,6 +24,7 @@ from runagent_pulse.store.sql import (
     execute_many,
     fetch_all,
     insert_ignoring_conflicts,
+    likely,
     run_row,
 )
 from runagent_pulse.store.tables import runs, tasks
@@ -143,7 +144,7 @@ async def _update_tasks(conn: AsyncConnection, result: CompletionResult, now: da
             sa.select(runs.c.task_id, runs.c.status, runs.c.buffered)
             .where(
                 runs.c.task_id.in_(batch),
-                runs.c.status.in_([RunStatus.RUNNING, RunStatus.SCHEDULED]),
+                likely(conn, runs.c.status.in_([RunStatus.RUNNING, RunStatus.SCHEDULED])),
             )
             .distinct(),
         ):

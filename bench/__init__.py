@@ -1,0 +1,1 @@
+"""Pulse benchmarks: ``python -m bench [scenario ...] [--quick] [--json FILE]`` (see README.md)."""

@@ -1,0 +1,101 @@
+"""Run the scenarios and print their figures (nothing is asserted)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+from rich.table import Table
+
+from bench.common import Figure, Skipped, console
+
+SCENARIOS = ("burst_echo", "burst_local", "lag", "api_create", "scale", "callbacks")
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description="Measure Pulse on this machine (see bench/README.md)."
+    )
+    parser.add_argument(
+        "scenarios",
+        nargs="*",
+        metavar="scenario",
+        help=f"what to run (default: all): {', '.join(SCENARIOS)}",
+    )
+    parser.add_argument("--quick", action="store_true", help="about 10x smaller, a smoke run")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures here")
+    args = parser.parse_args()
+    unknown = [name for name in args.scenarios if name not in SCENARIOS]
+    if unknown:
+        parser.error(f"unknown scenario {', '.join(unknown)} (choose from {', '.join(SCENARIOS)})")
+    return args
+
+
+def _table(figures: list[Figure]) -> Table:
+    table = Table(title="Pulse bench")
+    for column in ("scenario", "figure", "value", "target", "met"):
+        table.add_column(column, justify="right" if column == "value" else "left")
+    for figure in figures:
+        met = {True: "[green]yes[/green]", False: "[red]no[/red]", None: ""}[figure.met]
+        table.add_row(
+            figure.scenario, figure.name, figure.formatted(), str(figure.target or ""), met
+        )
+    return table
+
+
+def main() -> int:
+    args = _arguments()
+    chosen = args.scenarios or list(SCENARIOS)
+    console.print(
+        f"Pulse bench{' (--quick)' if args.quick else ''}: {', '.join(chosen)} — "
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs, SQLite"
+    )
+    figures: list[Figure] = []
+    problems: dict[str, str] = {}
+    for name in chosen:
+        module = importlib.import_module(f"bench.{name}")
+        console.print(f"[bold]{name}[/bold]: {' '.join((module.__doc__ or '').split())}")
+        began = time.perf_counter()
+        try:
+            with tempfile.TemporaryDirectory(prefix=f"pulse-bench-{name}-") as workdir:
+                found = module.run(Path(workdir), quick=args.quick)
+        except Skipped as exc:
+            problems[name] = f"skipped: {exc}"
+            console.print(f"  [yellow]skipped:[/yellow] {exc}")
+            continue
+        except Exception as exc:  # report and go on with the next scenario
+            problems[name] = f"error: {type(exc).__name__}: {exc}"
+            console.print(f"  [red]error:[/red] {type(exc).__name__}: {exc}")
+            continue
+        for figure in found:
+            target = f"  (target {figure.target}: {'met' if figure.met else 'NOT met'})"
+            console.print(f"  {figure.name}: {figure.formatted()}{target if figure.target else ''}")
+        console.print(f"  [dim]({time.perf_counter() - began:.1f} s)[/dim]")
+        figures += found
+    console.print()
+    console.print(_table(figures))
+    for name, problem in problems.items():
+        console.print(f"{name}: {problem}")
+    if args.json:
+        args.json.write_bytes(
+            orjson.dumps(
+                {
+                    "quick": args.quick,
+                    "figures": [f.as_dict() for f in figures],
+                    "problems": problems,
+                },
+                option=orjson.OPT_INDENT_2,
+            )
+        )
+    return 1 if any(p.startswith("error") for p in problems.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

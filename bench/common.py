@@ -1,0 +1,153 @@
+"""What every scenario shares: figures, time helpers, creating tasks, reading results."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import orjson
+from rich.console import Console
+
+from bench.server import PulseServer
+
+console = Console(highlight=False)
+
+FAR_FUTURE = "2099-01-01T00:00:00Z"
+MAX_BATCH = 10_000
+
+
+class Skipped(Exception):
+    """The scenario cannot run here (the message says why)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    op: str  # ">=" or "<="
+    value: float
+
+    def met(self, value: float) -> bool:
+        return value >= self.value if self.op == ">=" else value <= self.value
+
+    def __str__(self) -> str:
+        return f"{'≥' if self.op == '>=' else '≤'} {self.value:g}"
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    scenario: str
+    name: str
+    value: float
+    unit: str
+    target: Target | None = None
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.target is None else self.target.met(self.value)
+
+    def formatted(self) -> str:
+        value = f"{self.value:,.0f}" if abs(self.value) >= 100 else f"{self.value:,.2f}"
+        return f"{value} {self.unit}".strip()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "name": self.name,
+            "value": self.value,
+            "unit": self.unit,
+            "target": str(self.target) if self.target else None,
+            "met": self.met,
+        }
+
+
+def say(message: str) -> None:
+    console.print(f"  [dim]{message}[/dim]")
+
+
+# -- time ---------------------------------------------------------------------------------------
+def utc_in(seconds: float) -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=seconds)
+
+
+def iso(instant: datetime) -> str:
+    return instant.isoformat(timespec="microseconds")
+
+
+def db_time(text: str) -> datetime:
+    """A timestamp as the SQLite store keeps it (naive UTC text)."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile of ``values`` (``p`` in 0-100)."""
+    ordered = sorted(values)
+    rank = max(math.ceil(p / 100 * len(ordered)), 1)
+    return ordered[rank - 1]
+
+
+# -- the API ------------------------------------------------------------------------------------
+def echo_task(when: str, **fields: Any) -> dict[str, Any]:
+    """A create body for an ``echo`` run (the cheapest run there is) at ``when``."""
+    return {
+        "agent_id": "bench",
+        "entrypoint_tag": "echo",
+        "executor_type": "echo",
+        "when": when,
+        **fields,
+    }
+
+
+def create_batches(server: PulseServer, tasks: Sequence[dict[str, Any]]) -> list[str]:
+    """Create ``tasks`` through ``POST /v1/tasks/batch`` (up to 10,000 per request); their ids."""
+    ids: list[str] = []
+    with httpx.Client(base_url=server.url, timeout=120) as client:
+        for start in range(0, len(tasks), MAX_BATCH):
+            body = orjson.dumps({"tasks": list(tasks[start : start + MAX_BATCH])})
+            response = client.post(
+                "/v1/tasks/batch", content=body, headers={"content-type": "application/json"}
+            )
+            response.raise_for_status()
+            ids += [item["task_id"] for item in response.json()["items"]]
+    return ids
+
+
+# -- results ------------------------------------------------------------------------------------
+def wait_for(
+    condition: Callable[[], bool], *, bound: float, what: str, interval: float = 0.05
+) -> float:
+    """Poll ``condition`` until true (at most ``bound`` seconds); return ``time.time()`` then."""
+    deadline = time.monotonic() + bound
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not within {bound:g} s: {what}")
+        time.sleep(interval)
+    return time.time()
+
+
+def run_counts(server: PulseServer) -> dict[str, int]:
+    """How many runs are in each status."""
+    with server.sql() as conn:
+        return dict(conn.execute("SELECT status, count(*) FROM runs GROUP BY status").fetchall())
+
+
+def wait_for_successes(
+    server: PulseServer, count: int, *, bound: float, interval: float = 0.01
+) -> float:
+    """Wait until ``count`` runs succeeded; stop early with the error when a run ends otherwise."""
+
+    def done() -> bool:
+        counts = run_counts(server)
+        if any(counts.get(status) for status in ("failed", "timeout", "cancelled")):
+            with server.sql() as conn:
+                error = conn.execute(
+                    "SELECT status, error_type, error_message FROM runs "
+                    "WHERE status IN ('failed', 'timeout', 'cancelled') LIMIT 1"
+                ).fetchone()
+            raise RuntimeError(f"a run ended {error[0]}: {error[1]}: {error[2]}")
+        return counts.get("success", 0) >= count
+
+    return wait_for(done, bound=bound, what=f"{count} successful runs", interval=interval)
