@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from runagent_pulse.api.inserts import TaskInserter
 from runagent_pulse.api.schemas import RepeatIn, TaskCreate, TaskFields, TaskPatch, json_size
 from runagent_pulse.delivery.ssrf import check_url
 from runagent_pulse.domain.errors import InvalidTransition, PulseError, ValidationError
@@ -41,6 +42,7 @@ class TaskService:
         self.engine = engine
         self.db = engine.db
         self.defaults = defaults
+        self.inserter = TaskInserter(engine.db, engine.clock)
 
     # -- create ----------------------------------------------------------------------------
     def _schedule(
@@ -137,28 +139,9 @@ class TaskService:
                         f"tasks[{index}]: {exc}", details={"index": index}
                     ) from exc
                 raise
-        keys = [r["idempotency_key"] for r in rows if r["idempotency_key"]]
-        async with self.db.write() as conn:
-            existing = await task_store.find_by_idempotency_keys(conn, keys) if keys else {}
-            fresh, seen = [], set()
-            for row in rows:
-                key = row["idempotency_key"]
-                if key and (key in existing or key in seen):
-                    continue
-                seen.add(key)
-                fresh.append(row)
-            if fresh:
-                await task_store.insert_tasks(conn, fresh, now=now)
-        self.engine.wake()
-        out, is_new = [], []
-        fresh_ids = {r["id"] for r in fresh}
-        by_key = {r["idempotency_key"]: r for r in fresh if r["idempotency_key"]}
-        for row in rows:
-            key = row["idempotency_key"]
-            chosen = existing.get(key) or by_key.get(key) if key else row
-            out.append(chosen)
-            is_new.append(chosen["id"] in fresh_ids and chosen is row)
-        return out, is_new
+        created = await self.inserter.insert(rows)
+        self.engine.wake_for(stored["next_run_at"] for stored, new in created if new)
+        return [stored for stored, _ in created], [new for _, new in created]
 
     # -- read ------------------------------------------------------------------------------
     async def get(self, task_id: str) -> Row:

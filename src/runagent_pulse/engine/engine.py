@@ -13,8 +13,8 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 
 from runagent_pulse.domain.plans import ClaimPlan, Outcome
 from runagent_pulse.domain.statuses import RunStatus
@@ -70,6 +70,8 @@ class Engine:
         self._active: dict[str, asyncio.Task[None]] = {}
         self._cancel_reasons: dict[str, str] = {}
         self._task_of: dict[str, str] = {}
+        self._next_look: datetime | None = None
+        """When the sleeping dispatcher will look at the database next (None: it is awake)."""
         self._loops: list[asyncio.Task[None]] = []
         self.started = False
 
@@ -112,6 +114,12 @@ class Engine:
     def wake(self) -> None:
         """Look at the database now (a task was created, changed, or a run became due)."""
         self._wake.set()
+
+    def wake_for(self, due_times: Iterable[datetime | None]) -> None:
+        """Wake the dispatcher if a new run is due before it would look anyway."""
+        earliest = min((due for due in due_times if due is not None), default=None)
+        if earliest is not None and (self._next_look is None or earliest < self._next_look):
+            self._wake.set()
 
     @property
     def active_runs(self) -> int:
@@ -166,7 +174,9 @@ class Engine:
                 log.exception("dispatcher error; retrying in 1 s")
                 delay = 1.0
             if delay > 0:
+                self._next_look = self.clock.now() + timedelta(seconds=delay)
                 await self.clock.wait(self._wake, delay)
+            self._next_look = None
 
     def _launch(self, row: Row) -> None:
         executor = self.executors.get(row["executor_type"])

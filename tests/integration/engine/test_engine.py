@@ -336,3 +336,30 @@ async def test_resuming_a_one_off_whose_time_passed_runs_it(h: Harness) -> None:
     await h.service.resume(task_id, catch_up=False)
     await h.settle()
     assert statuses(await h.runs_of(task_id)) == ["success"]
+
+
+async def test_concurrent_creates_share_transactions_and_honour_idempotency(h: Harness) -> None:
+    from runagent_pulse.api.schemas import TaskCreate
+
+    def request(key: str | None) -> list[TaskCreate]:
+        return [
+            TaskCreate(
+                agent_id="a",
+                entrypoint_tag="b",
+                executor_type="echo",
+                when="in 1 hour",
+                idempotency_key=key,
+            )
+        ]
+
+    results = await asyncio.gather(
+        *(h.service.create(request(None)) for _ in range(20)),
+        *(h.service.create(request("same-key")) for _ in range(5)),
+    )
+    plain, keyed = results[:20], results[20:]
+    assert len({rows[0]["id"] for rows, _ in plain}) == 20
+    assert all(new == [True] for _, new in plain)
+    assert len({rows[0]["id"] for rows, _ in keyed}) == 1
+    assert sorted(new[0] for _, new in keyed) == [False] * 4 + [True]
+    again, new = await h.service.create(request("same-key"))
+    assert (again[0]["id"], new) == (keyed[0][0][0]["id"], [False])
