@@ -154,11 +154,15 @@ class Engine:
         return len(started) + len(plan.skip) + len(plan.park) + len(plan.new_runs)
 
     async def _dispatch_loop(self) -> None:
+        due_now = False  # the last sleep ran out at a run's due time: claim without looking
         while not self._stop.is_set():
             self._wake.clear()
             delay = SAFETY_CAP_SECONDS
             try:
                 if len(self._active) < self.max_concurrent_runs:
+                    if due_now and await self.claim_once():
+                        await asyncio.sleep(0)
+                        continue
                     # Look before claiming: most wake-ups (a task created for later, a run
                     # ended) find nothing due, and a read does not queue for the write lock.
                     async with self.db.read() as conn:
@@ -166,6 +170,7 @@ class Engine:
                     if next_due is not None:
                         delay = min(delay, (next_due - self.clock.now()).total_seconds())
                     if delay <= 0 and await self.claim_once():
+                        due_now = True
                         await asyncio.sleep(0)
                         continue
             except asyncio.CancelledError:
@@ -173,9 +178,11 @@ class Engine:
             except Exception:
                 log.exception("dispatcher error; retrying in 1 s")
                 delay = 1.0
+            due_now = False
             if delay > 0:
                 self._next_look = self.clock.now() + timedelta(seconds=delay)
                 await self.clock.wait(self._wake, delay)
+                due_now = delay < SAFETY_CAP_SECONDS and not self._wake.is_set()
             self._next_look = None
 
     def _launch(self, row: Row) -> None:
@@ -189,9 +196,11 @@ class Engine:
             outcome = await execute_run(row, executor, self.clock, self._cancel_reasons)
             self.writer.submit(outcome)
         finally:
+            was_full = len(self._active) >= self.max_concurrent_runs
             self._active.pop(row["id"], None)
             self._task_of.pop(row["id"], None)
-            self._wake.set()
+            if was_full:  # a slot is free again: due runs may be waiting for it
+                self._wake.set()
 
     def _on_written(self, result: CompletionResult) -> None:
         if result.retries or result.unparked:
