@@ -44,7 +44,7 @@ def run(workdir: Path, *, quick: bool) -> list[Figure]:
     try:
         server.start()
         due = utc_in(2.0 + count / 5_000)
-        callback = f"{handler.url}/results"
+        callback = handler.url
         create_batches(server, [echo_task(iso(due), callback_url=callback)] * count)
         margin = (due - utc_in(0)).total_seconds()
         say(f"{count} tasks with callbacks created, due in {margin:.2f} s")

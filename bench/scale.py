@@ -36,7 +36,7 @@ def run(workdir: Path, *, quick: bool) -> list[Figure]:
         create_batches(server, tasks)
         say(f"{count} daily tasks created in {time.perf_counter() - began:.1f} s")
         server.stop()
-        startup = server.start()
+        startup = server.start().started_in
         say(f"restarted with {count} active tasks")
         time.sleep(1.0)  # let start-up work (recovery, first claims) settle
         rss_idle = server.rss_bytes()
