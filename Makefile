@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# `make run` serves the guide's example agent (examples/agents/my_agent.py) unless told otherwise.
+run: export LOCAL_AGENT_PATH ?= $(CURDIR)/examples/agents
 run: $(STAMP)  ## start Pulse on http://localhost:8000 with SQLite in ./pulse-data
 	$(BIN)/pulse serve
 
