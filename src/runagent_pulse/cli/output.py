@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -44,6 +44,14 @@ STATUS_STYLES = {
 def print_json(data: Any) -> None:
     """Plain, indented JSON on stdout (no colour, no wrapping: safe to pipe into ``jq``)."""
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def emit(data: Any, *, as_json: bool, render: Callable[[Any], None]) -> None:
+    """Print ``data`` as JSON (``--json``) or with its human ``render``-er."""
+    if as_json:
+        print_json(data)
+    else:
+        render(data)
 
 
 def error(message: str) -> None:

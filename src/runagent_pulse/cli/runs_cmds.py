@@ -31,10 +31,7 @@ def list_runs(
     """List runs, newest first."""
     with open_client(ctx) as client:
         runs = client.list_runs(task_id, status, limit)
-    if json_output:
-        output.print_json(runs)
-    else:
-        output.runs_table(runs)
+    output.emit(runs, as_json=json_output, render=output.runs_table)
 
 
 @runs_app.command("show")
@@ -42,10 +39,7 @@ def show_run(ctx: typer.Context, run_id: RunId, json_output: JsonFlag = False) -
     """Show one run with its result or error."""
     with open_client(ctx) as client:
         run = client.get_run(run_id)
-    if json_output:
-        output.print_json(run)
-    else:
-        output.run_detail(run)
+    output.emit(run, as_json=json_output, render=output.run_detail)
 
 
 @runs_app.command("cancel")
@@ -53,10 +47,7 @@ def cancel_run(ctx: typer.Context, run_id: RunId, json_output: JsonFlag = False)
     """Cancel a scheduled run, or stop a running one."""
     with open_client(ctx) as client:
         run = client.cancel_run(run_id)
-    if json_output:
-        output.print_json(run)
-    else:
-        output.run_detail(run)
+    output.emit(run, as_json=json_output, render=output.run_detail)
 
 
 @runs_app.command("deliveries")
@@ -64,10 +55,7 @@ def run_deliveries(ctx: typer.Context, run_id: RunId, json_output: JsonFlag = Fa
     """The callback deliveries of a run: attempts, status, last response."""
     with open_client(ctx) as client:
         deliveries = client.get_deliveries(run_id)
-    if json_output:
-        output.print_json(deliveries)
-    else:
-        output.deliveries_table(deliveries)
+    output.emit(deliveries, as_json=json_output, render=output.deliveries_table)
 
 
 @runs_app.command("redeliver")

@@ -166,17 +166,11 @@ def list_tasks(
     """List tasks, newest first."""
     with open_client(ctx) as client:
         tasks = [task.data for task in client.list_tasks(status, agent_id, limit)]
-    if json_output:
-        output.print_json(tasks)
-    else:
-        output.tasks_table(tasks)
+    output.emit(tasks, as_json=json_output, render=output.tasks_table)
 
 
 def _show_task(data: dict[str, Any], json_output: bool) -> None:
-    if json_output:
-        output.print_json(data)
-    else:
-        output.task_detail(data)
+    output.emit(data, as_json=json_output, render=output.task_detail)
 
 
 @tasks_app.command("show")
@@ -219,10 +213,7 @@ def trigger_task(ctx: typer.Context, task_id: TaskId, json_output: JsonFlag = Fa
     """Run a task now (also when paused); prints the new run."""
     with open_client(ctx) as client:
         run = client.trigger_task(task_id)
-    if json_output:
-        output.print_json(run)
-    else:
-        output.run_detail(run)
+    output.emit(run, as_json=json_output, render=output.run_detail)
 
 
 @tasks_app.command("history")
@@ -235,10 +226,7 @@ def task_history(
     """A task's runs, newest first."""
     with open_client(ctx) as client:
         runs = client.get_history(task_id, limit)
-    if json_output:
-        output.print_json(runs)
-    else:
-        output.runs_table(runs)
+    output.emit(runs, as_json=json_output, render=output.runs_table)
 
 
 @tasks_app.command("result")
@@ -255,9 +243,6 @@ def task_result(
             result = client.get_task(task_id).wait(timeout=wait_timeout)
         else:
             result = client.get_task_result(task_id)
-    if json_output:
-        output.print_json(result)
-    else:
-        output.result_view(result)
+    output.emit(result, as_json=json_output, render=output.result_view)
     if result.get("status") == "failed":
         raise typer.Exit(output.EXIT_SERVER)
