@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
@@ -22,72 +20,15 @@ from runagent_pulse.delivery import (
     send_once,
     webhook_headers,
 )
+from tests.integration.raw_http import RawReceiver, raw_receiver, response
 
 pytestmark = pytest.mark.slow
 
 
-@dataclass
-class Received:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class TinyServer:
-    """A raw HTTP/1.1 server whose reply is chosen per test."""
-
-    reply: bytes = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-    hang: bool = False
-    received: list[Received] = field(default_factory=list)
-    connections: int = 0
-    release: asyncio.Event = field(default_factory=asyncio.Event)
-    port: int = 0
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            method, path, _ = lines[0].split(" ", 2)
-            headers = {
-                k.strip().lower(): v.strip()
-                for k, _, v in (line.partition(":") for line in lines[1:] if line)
-            }
-            body = await reader.readexactly(int(headers.get("content-length", "0")))
-            self.received.append(Received(method, path, headers, body))
-            if self.hang:
-                await self.release.wait()
-                return
-            writer.write(self.reply)
-            await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/results"
-
-
 @pytest.fixture
-async def server() -> AsyncIterator[TinyServer]:
-    tiny = TinyServer()
-    srv = await asyncio.start_server(tiny.handle, "127.0.0.1", 0)
-    tiny.port = srv.sockets[0].getsockname()[1]
-    try:
-        yield tiny
-    finally:
-        tiny.release.set()
-        srv.close()
-        await srv.wait_closed()
-
-
-def response(status: str, *headers: str, body: bytes = b"") -> bytes:
-    lines = [f"HTTP/1.1 {status}", f"content-length: {len(body)}", "connection: close", *headers]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+async def server() -> AsyncIterator[RawReceiver]:
+    async with raw_receiver() as receiver:
+        yield receiver
 
 
 async def post(
@@ -104,7 +45,7 @@ async def post(
 
 
 async def test_200_delivers_a_signed_payload_the_reference_library_accepts(
-    server: TinyServer,
+    server: RawReceiver,
 ) -> None:
     secret = generate_secret()
     payload = build_payload(
@@ -129,14 +70,14 @@ async def test_200_delivers_a_signed_payload_the_reference_library_accepts(
     assert json.loads(got.body)["execution_id"] == "run_1"
 
 
-async def test_localhost_name_reaches_the_server(server: TinyServer) -> None:
+async def test_localhost_name_reaches_the_server(server: RawReceiver) -> None:
     outcome = await post(f"http://localhost:{server.port}/results")
     assert outcome.disposition == "delivered"
     assert server.received[0].headers["host"] == f"localhost:{server.port}"
 
 
-async def test_redirect_is_a_failure_and_not_followed(server: TinyServer) -> None:
-    server.reply = response("307 Temporary Redirect", "location: https://example.org/elsewhere")
+async def test_redirect_is_a_failure_and_not_followed(server: RawReceiver) -> None:
+    server.default = response("307 Temporary Redirect", "location: https://example.org/elsewhere")
     outcome = await post(server.url)
     assert outcome.disposition == "retry"
     assert outcome.status_code == 307
@@ -146,7 +87,7 @@ async def test_redirect_is_a_failure_and_not_followed(server: TinyServer) -> Non
     assert server.connections == 1
 
 
-async def test_hanging_server_times_out(server: TinyServer) -> None:
+async def test_hanging_server_times_out(server: RawReceiver) -> None:
     server.hang = True
     outcome = await post(server.url, wait=0.2)
     assert outcome.disposition == "retry"
@@ -154,14 +95,14 @@ async def test_hanging_server_times_out(server: TinyServer) -> None:
     assert outcome.error == "timed out after 0.2s"
 
 
-async def test_410_stops(server: TinyServer) -> None:
-    server.reply = response("410 Gone")
+async def test_410_stops(server: RawReceiver) -> None:
+    server.default = response("410 Gone")
     outcome = await post(server.url)
     assert (outcome.disposition, outcome.status_code) == ("gone", 410)
 
 
-async def test_503_with_retry_after(server: TinyServer) -> None:
-    server.reply = response("503 Service Unavailable", "retry-after: 42", body=b"busy")
+async def test_503_with_retry_after(server: RawReceiver) -> None:
+    server.default = response("503 Service Unavailable", "retry-after: 42", body=b"busy")
     outcome = await post(server.url)
     assert outcome.disposition == "retry"
     assert outcome.status_code == 503
@@ -177,7 +118,7 @@ async def test_connection_refused() -> None:
     assert (outcome.disposition, outcome.error) == ("retry", "connection refused")
 
 
-async def test_metadata_address_is_refused_without_connecting(server: TinyServer) -> None:
+async def test_metadata_address_is_refused_without_connecting(server: RawReceiver) -> None:
     outcome = await post("http://169.254.169.254/latest/meta-data/", wait=0.5)
     assert outcome.disposition == "retry"
     assert outcome.error is not None
@@ -185,7 +126,7 @@ async def test_metadata_address_is_refused_without_connecting(server: TinyServer
     assert outcome.status_code is None
 
 
-async def test_private_target_refused_when_not_allowed(server: TinyServer) -> None:
+async def test_private_target_refused_when_not_allowed(server: RawReceiver) -> None:
     for url in (server.url, f"http://localhost:{server.port}/results"):
         outcome = await post(url, allow_private=False)
         assert outcome.disposition == "retry"

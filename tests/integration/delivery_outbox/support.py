@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,72 +18,14 @@ from runagent_pulse.delivery.ssrf import Resolver
 from runagent_pulse.engine.clock import ManualClock
 from runagent_pulse.node import Node
 from runagent_pulse.store.tables import deliveries, delivery_attempts, runs
+from tests.integration.raw_http import raw_receiver, response
 
 BOUND = 15.0
 """Longest any test waits for a condition (real seconds)."""
 
 
-@dataclass
-class Received:
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class Receiver:
-    """A raw HTTP/1.1 server on 127.0.0.1 answering from a script, then ``default``."""
-
-    script: list[bytes] = field(default_factory=list)
-    default: bytes = b""
-    hang: bool = False
-    received: list[Received] = field(default_factory=list)
-    release: asyncio.Event = field(default_factory=asyncio.Event)
-    port: int = 0
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            headers = {
-                k.strip().lower(): v.strip()
-                for k, _, v in (line.partition(":") for line in lines[1:] if line)
-            }
-            body = await reader.readexactly(int(headers.get("content-length", "0")))
-            self.received.append(Received(headers, body))
-            if self.hang:
-                await self.release.wait()
-                return
-            writer.write(self.script.pop(0) if self.script else self.default)
-            await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/results"
-
-
-def reply(status: str, *headers: str, body: bytes = b"") -> bytes:
-    lines = [f"HTTP/1.1 {status}", f"content-length: {len(body)}", "connection: close", *headers]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-
-
-OK = reply("200 OK")
-
-
-@contextlib.asynccontextmanager
-async def receiver(*script: bytes, default: bytes = OK) -> AsyncIterator[Receiver]:
-    rcv = Receiver(script=list(script), default=default)
-    server = await asyncio.start_server(rcv.handle, "127.0.0.1", 0)
-    rcv.port = server.sockets[0].getsockname()[1]
-    try:
-        yield rcv
-    finally:
-        rcv.release.set()
-        server.close()
-        await server.wait_closed()
+receiver = raw_receiver
+reply = response
 
 
 def now_utc() -> datetime:

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import Any
 
-import httpx
 from typer.testing import CliRunner, Result
 
 from runagent_pulse.cli import app
+from tests.unit.client import client_fakes
 
-Reply = httpx.Response | Callable[[httpx.Request], httpx.Response]
-
-
-def reply(status: int = 200, body: Any = None) -> httpx.Response:
-    return httpx.Response(status, json=body)
-
-
-def api_error(status: int, code: str, message: str = "nope") -> httpx.Response:
-    return reply(status, {"error": {"code": code, "message": message, "details": {}}})
+reply = client_fakes.reply
+api_error = client_fakes.api_error
 
 
 def task_json(task_id: str = "tsk_1", **fields: Any) -> dict[str, Any]:
@@ -79,31 +70,12 @@ def run_json(run_id: str = "run_1", **fields: Any) -> dict[str, Any]:
     return data
 
 
-class FakeServer:
-    """Routes ``(method, path)`` to queued replies (the last one repeats); records requests."""
+class FakeServer(client_fakes.FakeServer):
+    """The SDK tests' fake server, also recording how the CLI built its client."""
 
     def __init__(self) -> None:
-        self.routes: dict[tuple[str, str], list[Reply]] = {}
-        self.requests: list[httpx.Request] = []
+        super().__init__()
         self.factory_calls: list[dict[str, Any]] = []
-
-    def on(self, method: str, path: str, *replies: Reply) -> None:
-        self.routes[(method, path)] = list(replies)
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        queue = self.routes.get((request.method, request.url.path))
-        if not queue:
-            return api_error(404, "not_found", f"no route {request.method} {request.url.path}")
-        item = queue.pop(0) if len(queue) > 1 else queue[0]
-        return item(request) if callable(item) else item
-
-    @property
-    def last(self) -> httpx.Request:
-        return self.requests[-1]
-
-    def last_json(self) -> Any:
-        return json.loads(self.last.content)
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Result:

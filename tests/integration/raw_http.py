@@ -1,0 +1,78 @@
+"""A raw HTTP/1.1 receiver on 127.0.0.1 whose answers each test scripts (callbacks go here)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+
+def response(status: str, *headers: str, body: bytes = b"") -> bytes:
+    """The bytes of an HTTP/1.1 response, e.g. ``response("503 Service Unavailable")``."""
+    lines = [f"HTTP/1.1 {status}", f"content-length: {len(body)}", "connection: close", *headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+OK = response("200 OK")
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class RawReceiver:
+    """Answers from ``script``, then ``default``; with ``hang`` it never answers."""
+
+    script: list[bytes] = field(default_factory=list)
+    default: bytes = OK
+    hang: bool = False
+    received: list[Received] = field(default_factory=list)
+    connections: int = 0
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    port: int = 0
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            method, path, _ = lines[0].split(" ", 2)
+            headers = {
+                k.strip().lower(): v.strip()
+                for k, _, v in (line.partition(":") for line in lines[1:] if line)
+            }
+            body = await reader.readexactly(int(headers.get("content-length", "0")))
+            self.received.append(Received(method, path, headers, body))
+            if self.hang:
+                await self.release.wait()
+                return
+            writer.write(self.script.pop(0) if self.script else self.default)
+            await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/results"
+
+
+@contextlib.asynccontextmanager
+async def raw_receiver(*script: bytes, default: bytes = OK) -> AsyncIterator[RawReceiver]:
+    """Serve a :class:`RawReceiver` on a free port for the duration of the block."""
+    receiver = RawReceiver(script=list(script), default=default)
+    server = await asyncio.start_server(receiver.handle, "127.0.0.1", 0)
+    receiver.port = server.sockets[0].getsockname()[1]
+    try:
+        yield receiver
+    finally:
+        receiver.release.set()
+        server.close()
+        await server.wait_closed()
