@@ -53,7 +53,7 @@ async def create_task(body: TaskCreate, svc: Service, response: Response) -> Tas
     rows, is_new = await svc.create([body])
     if not is_new[0]:
         response.status_code = 200
-    return task_view(rows[0], svc)
+    return task_view(rows[0])
 
 
 @router.post("/tasks/batch", status_code=201, response_model=BatchOut, tags=["tasks"])
@@ -88,33 +88,33 @@ async def list_tasks(
         rows, next_cursor = await task_store.list_tasks(
             conn, filters=filters, limit=limit, cursor=cursor
         )
-    return TaskList(items=[task_view(r, svc) for r in rows], next_cursor=next_cursor)
+    return TaskList(items=[task_view(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/tasks/{task_id}", response_model=TaskOut, tags=["tasks"])
 async def get_task(task_id: str, svc: Service) -> TaskOut:
-    return task_view(await svc.get(task_id), svc)
+    return task_view(await svc.get(task_id))
 
 
 @router.patch("/tasks/{task_id}", response_model=TaskOut, tags=["tasks"])
 async def patch_task(task_id: str, body: TaskPatch, svc: Service) -> TaskOut:
-    return task_view(await svc.patch(task_id, body), svc)
+    return task_view(await svc.patch(task_id, body))
 
 
 @router.delete("/tasks/{task_id}", response_model=TaskOut, tags=["tasks"])
 async def cancel_task(task_id: str, svc: Service) -> TaskOut:
-    return task_view(await svc.cancel(task_id), svc)
+    return task_view(await svc.cancel(task_id))
 
 
 @router.post("/tasks/{task_id}/pause", response_model=TaskOut, tags=["tasks"])
 async def pause_task(task_id: str, svc: Service) -> TaskOut:
-    return task_view(await svc.pause(task_id), svc)
+    return task_view(await svc.pause(task_id))
 
 
 @router.post("/tasks/{task_id}/resume", response_model=TaskOut, tags=["tasks"])
 async def resume_task(task_id: str, svc: Service, body: ResumeIn | None = None) -> TaskOut:
     catch_up = body.catch_up if body else False
-    return task_view(await svc.resume(task_id, catch_up=catch_up), svc)
+    return task_view(await svc.resume(task_id, catch_up=catch_up))
 
 
 @router.post("/tasks/{task_id}/trigger", status_code=201, response_model=RunOut, tags=["tasks"])

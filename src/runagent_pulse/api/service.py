@@ -148,27 +148,6 @@ class TaskService:
         async with self.db.read() as conn:
             return await task_store.get_task(conn, task_id)
 
-    def upcoming(self, task: Row, count: int = 5) -> list[datetime]:
-        schedule = schedule_from_spec(task["trigger_spec"])
-        fires: list[datetime] = []
-        fire = (
-            task["next_run_at"]
-            if task["status"] in (TaskStatus.ACTIVE, TaskStatus.PAUSED)
-            else None
-        )
-        remaining = None if task["max_runs"] is None else task["max_runs"] - task["fires"]
-        while (
-            fire is not None
-            and len(fires) < count
-            and (remaining is None or len(fires) < remaining)
-        ):
-            fires.append(fire)
-            fire = schedule.next_after(fire)
-        return fires
-
-    def describe(self, task: Row) -> Schedule:
-        return schedule_from_spec(task["trigger_spec"])
-
     async def result(self, task_id: str) -> tuple[Row, Row | None, bool]:
         async with self.db.read() as conn:
             task = await task_store.get_task(conn, task_id)

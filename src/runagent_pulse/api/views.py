@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from runagent_pulse.api.schemas import ResultOut, RunOut, TaskOut
-from runagent_pulse.api.service import TaskService
-from runagent_pulse.domain.statuses import RunStatus
+from runagent_pulse.domain.statuses import RunStatus, TaskStatus
 from runagent_pulse.store.sql import Row
+from runagent_pulse.timespec import Schedule, schedule_from_spec
 
 
-def task_view(task: Row, service: TaskService) -> TaskOut:
-    schedule = service.describe(task)
+def upcoming(task: Row, schedule: Schedule, count: int = 5) -> list[datetime]:
+    """The task's next ``count`` fires, from its materialized next fire, within its limits."""
+    fires: list[datetime] = []
+    live = task["status"] in (TaskStatus.ACTIVE, TaskStatus.PAUSED)
+    fire = task["next_run_at"] if live else None
+    remaining = None if task["max_runs"] is None else task["max_runs"] - task["fires"]
+    while fire is not None and len(fires) < count and (remaining is None or len(fires) < remaining):
+        fires.append(fire)
+        fire = schedule.next_after(fire)
+    return fires
+
+
+def task_view(task: Row) -> TaskOut:
+    schedule = schedule_from_spec(task["trigger_spec"])
     return TaskOut(
         task_id=task["id"],
         name=task["name"],
@@ -28,7 +42,7 @@ def task_view(task: Row, service: TaskService) -> TaskOut:
             "kind": schedule.kind,
             "description": schedule.description,
             "timezone": schedule.timezone,
-            "next_runs": service.upcoming(task),
+            "next_runs": upcoming(task, schedule),
         },
         status=task["status"],
         activity=task["activity"],
