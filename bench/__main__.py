@@ -16,7 +16,7 @@ from rich.table import Table
 
 from bench.common import Figure, Skipped, console
 
-SCENARIOS = ("burst_echo", "burst_local", "lag", "api_create", "scale", "callbacks")
+SCENARIOS = ("burst_echo", "burst_local", "lag", "api_create", "scale", "callbacks", "teams")
 
 
 def _arguments() -> argparse.Namespace:

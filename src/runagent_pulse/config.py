@@ -25,6 +25,28 @@ def _duration(value: Any) -> timedelta:
         raise ValueError(str(exc)) from exc
 
 
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+def normalize_database_url(url: str) -> str:
+    """``url`` with the driver Pulse uses for its backend (aiosqlite or asyncpg)."""
+    scheme, separator, rest = url.partition("://")
+    driver = _DRIVERS.get(scheme.lower()) if separator else None
+    if driver is None:
+        raise ValueError(
+            "use sqlite:///path/to/pulse.db or postgresql://user@host:5432/dbname "
+            "(drivers: sqlite+aiosqlite, postgresql+asyncpg; Pulse talks to PostgreSQL "
+            "through asyncpg, which also carries LISTEN/NOTIFY)"
+        )
+    return f"{driver}://{rest}"
+
+
 class Settings(BaseSettings):
     """Every knob of a Pulse server. Field aliases are the environment variable names."""
 
@@ -55,6 +77,7 @@ class Settings(BaseSettings):
     )
     local_workers: int = Field(2, ge=1, le=256, alias="PULSE_LOCAL_WORKERS")
     lease_duration: timedelta = Field(timedelta(seconds=30), alias="PULSE_LEASE_DURATION")
+    shutdown_grace: timedelta = Field(timedelta(seconds=30), alias="PULSE_SHUTDOWN_GRACE")
     webhook_secret: SecretStr | None = Field(None, alias="PULSE_WEBHOOK_SECRET")
     callback_allow_private: bool = Field(True, alias="PULSE_CALLBACK_ALLOW_PRIVATE")
     callback_timeout: timedelta = Field(timedelta(seconds=10), alias="PULSE_CALLBACK_TIMEOUT")
@@ -87,6 +110,7 @@ class Settings(BaseSettings):
         "run_timeout",
         "schedule_timeout",
         "lease_duration",
+        "shutdown_grace",
         "callback_timeout",
         "run_retention",
         mode="before",
@@ -94,6 +118,11 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_duration(cls, value: Any) -> timedelta:
         return _duration(value)
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        return normalize_database_url(value)
 
     @field_validator("callback_retry_schedule", mode="before")
     @classmethod

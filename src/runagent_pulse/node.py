@@ -9,10 +9,14 @@ import logging
 from runagent_pulse.config import Settings
 from runagent_pulse.delivery.outbox import Deliverer
 from runagent_pulse.delivery.server_secret import load_server_secret
-from runagent_pulse.engine.clock import Clock, SystemClock
-from runagent_pulse.engine.engine import Engine
+from runagent_pulse.engine.clock import Clock, DatabaseClock, SystemClock
+from runagent_pulse.engine.engine import Engine, default_node_id
 from runagent_pulse.engine.retention import Retention
+from runagent_pulse.engine.wakeups import CrossNodeWakeups
 from runagent_pulse.executors.registry import build_registry
+from runagent_pulse.executors.team.executor import TeamExecutor
+from runagent_pulse.executors.team.process_runtime import ProcessRuntime
+from runagent_pulse.executors.team.reaper import DeploymentReaper
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.migrate import upgrade
 
@@ -20,18 +24,38 @@ log = logging.getLogger(__name__)
 
 
 class Node:
-    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, clock: Clock | None = None, role: str = "serve"
+    ) -> None:
         self.settings = settings
         self.clock = clock
         self.db = Database(settings.database_url)
+        time_source = clock or (
+            SystemClock()
+            if self.db.is_sqlite
+            else DatabaseClock(SystemClock(), self.db.server_time)
+        )
+        node_id = default_node_id()
+        self.teams = TeamExecutor(
+            self.db,
+            runtimes={
+                ProcessRuntime.name: ProcessRuntime(
+                    agent_paths=settings.local_agent_path,
+                    allowlist=settings.local_agent_allowlist,
+                    allow_private_urls=settings.callback_allow_private,
+                )
+            },
+            clock=time_source,
+            node_id=node_id,
+        )
         self.registry = build_registry(
             agent_paths=settings.local_agent_path,
             allowlist=settings.local_agent_allowlist,
             local_workers=settings.local_workers,
             default_executor=settings.default_executor,
             serverless_enabled=settings.enable_serverless,
+            extra=[self.teams],
         )
-        time_source = clock or SystemClock()
         self.deliverer = Deliverer(
             self.db,
             clock=time_source,
@@ -45,10 +69,16 @@ class Node:
             clock=time_source,
             max_concurrent_runs=settings.max_concurrent_runs,
             lease_duration=settings.lease_duration,
+            node_id=node_id,
+            role=role,
             after_record=self.deliverer.after_record,
             after_commit=self.deliverer.after_commit,
         )
         self.retention = Retention(self.db, clock=time_source, keep=settings.run_retention)
+        self.reaper = DeploymentReaper(
+            self.db, clock=time_source, interval=settings.lease_duration.total_seconds()
+        )
+        self.wakeups = None if self.db.is_sqlite else CrossNodeWakeups(self.db, self.engine)
 
     async def start(self) -> None:
         async with self.db.write() as conn:
@@ -59,14 +89,21 @@ class Node:
         )
         await self.registry.start()
         await self.engine.start()
+        if self.wakeups is not None:
+            await self.wakeups.start()
+        await self.reaper.start()
         await self.deliverer.start()
         await self.retention.start()
 
     async def stop(self) -> None:
         try:
-            await self.engine.stop()  # first: its last outcomes may still add deliveries
+            if self.wakeups is not None:
+                await self.wakeups.stop()
+            # first: its last outcomes may still add deliveries
+            await self.engine.stop(self.settings.shutdown_grace.total_seconds())
         finally:
             try:
+                await self.reaper.stop()
                 await self.deliverer.stop()
                 await self.retention.stop()
             finally:

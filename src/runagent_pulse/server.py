@@ -52,7 +52,7 @@ def run_worker(database_url: str | None = None) -> None:
     _configure_logging(settings)
 
     async def main() -> None:
-        node = Node(settings)
+        node = Node(settings, role="worker")
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

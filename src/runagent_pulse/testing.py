@@ -4,13 +4,14 @@ ends exactly what it started."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -31,6 +32,17 @@ def wait_for(condition: Callable[[], object], bound: float = 30.0, what: str = "
         if time.monotonic() > deadline:
             raise TimeoutError(f"not met within {bound}s: {what}")
         time.sleep(0.01)
+
+
+async def wait_until(
+    condition: Callable[[], Awaitable[object]], bound: float = 30.0, what: str = ""
+) -> None:
+    """Await ``condition`` until it is true; fail after ``bound`` seconds (async tests)."""
+    deadline = time.monotonic() + bound
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not met within {bound}s: {what}")
+        await asyncio.sleep(0.01)
 
 
 class ManagedProcess:

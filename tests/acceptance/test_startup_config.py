@@ -18,6 +18,7 @@ import pytest
         ("PULSE_RUN_TIMEOUT", "forever"),
         ("DEFAULT_EXECUTOR", "quantum"),
         ("PULSE_MAX_CONCURRENT_RUNS", "0"),
+        ("SCHEDULE_TIMEOUT", "5 parsecs"),
     ],
 )
 def test_invalid_setting_stops_start_up(tmp_path: Path, variable: str, value: str) -> None:

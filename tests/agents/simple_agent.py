@@ -43,12 +43,19 @@ async def asleep(seconds: float = 1.0) -> dict[str, float]:
     return {"slept": seconds}
 
 
+def _write_atomically(path: str, text: str) -> None:
+    """Write ``text`` so that a reader never sees ``path`` exist but empty."""
+    partial = Path(f"{path}.partial")
+    partial.write_text(text)
+    partial.replace(path)
+
+
 def started_then_sleep(marker: str, seconds: float = 60.0) -> dict[str, int]:
     """Write this worker's PID to the file ``marker``, then block for ``seconds``.
 
     Lets a test wait until the run is really executing before cancelling it.
     """
-    Path(marker).write_text(str(os.getpid()))
+    _write_atomically(marker, str(os.getpid()))
     time.sleep(seconds)
     return {"pid": os.getpid()}
 
@@ -56,7 +63,7 @@ def started_then_sleep(marker: str, seconds: float = 60.0) -> dict[str, int]:
 def spawn_child_then_sleep(marker: str, seconds: float = 60.0) -> dict[str, int]:
     """Start a child process that sleeps, write its PID to ``marker``, then block."""
     child = subprocess.Popen([sys.executable, "-c", f"import time; time.sleep({seconds})"])
-    Path(marker).write_text(str(child.pid))
+    _write_atomically(marker, str(child.pid))
     time.sleep(seconds)
     return {"child": child.pid}
 

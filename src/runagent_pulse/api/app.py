@@ -12,10 +12,13 @@ from fastapi.responses import JSONResponse
 from runagent_pulse import __version__
 from runagent_pulse.api.delivery_routes import router as delivery_router
 from runagent_pulse.api.errors import install_error_handlers
+from runagent_pulse.api.event_routes import router as event_router
 from runagent_pulse.api.limits import BodySizeLimit
+from runagent_pulse.api.node_routes import router as node_router
 from runagent_pulse.api.routes import router
 from runagent_pulse.api.schemas import MAX_BODY_BYTES
 from runagent_pulse.api.service import Defaults, TaskService
+from runagent_pulse.api.team_routes import router as team_router
 from runagent_pulse.config import Settings
 from runagent_pulse.engine.clock import Clock
 from runagent_pulse.node import Node
@@ -59,6 +62,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(delivery_router)
+    app.include_router(team_router)
+    app.include_router(event_router)
+    app.include_router(node_router)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
 
     @app.get("/health", tags=["system"])

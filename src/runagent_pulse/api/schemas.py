@@ -176,6 +176,11 @@ class TaskOut(BaseModel):
     next_run_at: datetime | None
     last_run_at: datetime | None
     timeout_seconds: float
+    effective_timeout_seconds: float | None = Field(
+        None,
+        description="team tasks: how long each run may take (the task's timeout, or "
+        "SCHEDULE_TIMEOUT when the task was created without one); null for other executors",
+    )
     retry: RetryOut
     overlap: str
     catchup: str

@@ -9,6 +9,7 @@ from typing import Any
 
 from runagent_pulse.api.inserts import TaskInserter
 from runagent_pulse.api.schemas import RepeatIn, TaskCreate, TaskFields, TaskPatch, json_size
+from runagent_pulse.api.team_checks import TEAM, check_prompt, check_team_tasks
 from runagent_pulse.delivery.ssrf import check_url
 from runagent_pulse.domain.errors import InvalidTransition, PulseError, ValidationError
 from runagent_pulse.domain.ids import new_id
@@ -139,6 +140,7 @@ class TaskService:
                         f"tasks[{index}]: {exc}", details={"index": index}
                     ) from exc
                 raise
+        await check_team_tasks(self.db, rows)
         created = await self.inserter.insert(rows)
         self.engine.wake_for(stored["next_run_at"] for stored, new in created if new)
         return [stored for stored, _ in created], [new for _, new in created]
@@ -193,6 +195,8 @@ class TaskService:
             )
         async with self.db.write() as conn:
             task = await task_store.get_task(conn, task_id)
+            if task["executor_type"] == TEAM and "params" in values:
+                check_prompt(values["params"])
             reschedule = {"when", "timezone", "repeat"} & req.model_fields_set
             if reschedule:
                 when = req.when or task["when_text"]

@@ -49,6 +49,9 @@ def task_view(task: Row) -> TaskOut:
         next_run_at=task["next_run_at"],
         last_run_at=task["last_run_at"],
         timeout_seconds=task["timeout_seconds"],
+        effective_timeout_seconds=(
+            task["timeout_seconds"] if task["executor_type"] == "team" else None
+        ),
         retry={
             "max_attempts": task["retry_max_attempts"],
             "backoff_seconds": task["retry_backoff_seconds"],

@@ -8,8 +8,10 @@ import typer
 
 from runagent_pulse.cli import server_cmds
 from runagent_pulse.cli._client import Connection, PulseGroup
+from runagent_pulse.cli.nodes_cmd import nodes
 from runagent_pulse.cli.runs_cmds import runs_app
 from runagent_pulse.cli.tasks_cmds import schedule, tasks_app
+from runagent_pulse.cli.teams_cmds import run_conversation, teams_app
 from runagent_pulse.cli.when_cmd import when
 
 EPILOG = """\
@@ -58,6 +60,9 @@ app.command("when", epilog=EPILOG)(when)
 app.command("schedule", epilog=EPILOG)(schedule)
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(runs_app, name="runs")
+app.add_typer(teams_app, name="teams")
+runs_app.command("conversation")(run_conversation)
+app.command("nodes", epilog=EPILOG)(nodes)
 
 
 def main() -> None:

@@ -38,6 +38,9 @@ STATUS_STYLES = {
     "timeout": "red",
     "error": "red",
     "cancelled": "dim",
+    "alive": "green",
+    "dead": "red",
+    "stopped": "dim",
 }
 
 
@@ -245,6 +248,50 @@ def deliveries_table(deliveries: Iterable[Mapping[str, Any]]) -> None:
         console.print(table)
     else:
         console.print("No deliveries (the task has no callback_url, or the run is not finished).")
+
+
+def events_table(events: Sequence[Mapping[str, Any]]) -> None:
+    if not events:
+        console.print("No events (the run's executor reported none, or it has not started).")
+        return
+    table = _table("Run events")
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("At (UTC)", no_wrap=True)
+    table.add_column("Kind", no_wrap=True, style="bold")
+    table.add_column("Data", ratio=1, overflow="fold")
+    for event in events:
+        table.add_row(
+            cell(event.get("seq")),
+            cell(instant(event.get("at"))),
+            cell(event.get("kind")),
+            cell(_compact(event.get("data"))),
+        )
+    console.print(table)
+
+
+def nodes_table(nodes: Sequence[Mapping[str, Any]]) -> None:
+    if not nodes:
+        console.print("No nodes have registered yet.")
+        return
+    table = _table("Nodes")
+    _id_column(table, "Node")
+    table.add_column("Role", no_wrap=True)
+    table.add_column("State", no_wrap=True)
+    table.add_column("Running", justify="right", no_wrap=True)
+    table.add_column("Host:pid", no_wrap=True)
+    table.add_column("Version", no_wrap=True)
+    table.add_column("Last heartbeat (UTC)", no_wrap=True)
+    for node in nodes:
+        table.add_row(
+            cell(node.get("node_id")),
+            cell(node.get("role")),
+            styled(node.get("state")),
+            cell(node.get("running_runs")),
+            cell(f"{node.get('host')}:{node.get('pid')}"),
+            cell(node.get("version")),
+            cell(instant(node.get("heartbeat_at"))),
+        )
+    console.print(table)
 
 
 def _details(title: str, rows: Iterable[tuple[str, Any]]) -> None:

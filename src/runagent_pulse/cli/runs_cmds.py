@@ -11,7 +11,8 @@ from runagent_pulse.cli._client import open_client
 from runagent_pulse.cli.output import JsonFlag
 
 runs_app = typer.Typer(
-    help="List, inspect and cancel runs; see their deliveries.", no_args_is_help=True
+    help="List, inspect and cancel runs; see their events and deliveries.",
+    no_args_is_help=True,
 )
 
 RunId = Annotated[str, typer.Argument(help="A run id (run_…).")]
@@ -56,6 +57,14 @@ def run_deliveries(ctx: typer.Context, run_id: RunId, json_output: JsonFlag = Fa
     with open_client(ctx) as client:
         deliveries = client.get_deliveries(run_id)
     output.emit(deliveries, as_json=json_output, render=output.deliveries_table)
+
+
+@runs_app.command("events")
+def run_events(ctx: typer.Context, run_id: RunId, json_output: JsonFlag = False) -> None:
+    """What the run's executor reported while it ran (steps, stream chunks, messages)."""
+    with open_client(ctx) as client:
+        events = client.get_run_events(run_id)
+    output.emit(events, as_json=json_output, render=output.events_table)
 
 
 @runs_app.command("redeliver")

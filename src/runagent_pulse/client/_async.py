@@ -303,6 +303,91 @@ class AsyncPulseClient:
         )
         return delivery
 
+    # -- teams ---------------------------------------------------------------------------------
+
+    async def create_team(
+        self, name: str, agents: list[Mapping[str, Any]], runtime: str = "process"
+    ) -> dict[str, Any]:
+        """Create a team: ``agents`` are ``{"name", "role": "leader"|"member", "module",
+        "entrypoint"}`` or ``{"name", "role", "url"}``, with exactly one leader."""
+        body = {"name": name, "runtime": runtime, "agents": _jsonable(list(agents))}
+        team: dict[str, Any] = await self._request("POST", "/v1/teams", json=body)
+        return team
+
+    async def get_team(self, team: str) -> dict[str, Any]:
+        """A team by name or id."""
+        found: dict[str, Any] = await self._request("GET", _path("v1", "teams", team))
+        return found
+
+    async def list_teams(self, limit: int | None = 50) -> list[dict[str, Any]]:
+        """Up to ``limit`` teams (None: all), newest first."""
+        return [team async for team in self._paginate("/v1/teams", {}, limit)]
+
+    async def update_team(
+        self,
+        team: str,
+        *,
+        name: str | None = None,
+        agents: list[Mapping[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Rename a team and/or replace its agents."""
+        body = _jsonable({"name": name, "agents": agents})
+        changes = {key: value for key, value in body.items() if value is not None}
+        updated: dict[str, Any] = await self._request(
+            "PATCH", _path("v1", "teams", team), json=changes
+        )
+        return updated
+
+    async def delete_team(self, team: str) -> dict[str, Any]:
+        """Delete a team no active or paused task runs (``ConflictError`` otherwise)."""
+        deleted: dict[str, Any] = await self._request("DELETE", _path("v1", "teams", team))
+        return deleted
+
+    async def schedule_team(
+        self, team: str, prompt: str, when: str = "now", **options: Any
+    ) -> AsyncPulseTask:
+        """Schedule a run of ``team`` (name or id): at ``when`` it is deployed, ``prompt`` goes
+        to its leader, the leader's answer is the run's result, and the team is torn down.
+
+        ``options`` are ``schedule_agent``'s keyword arguments (``repeat``, ``timeout`` — else
+        the server's ``SCHEDULE_TIMEOUT`` —, ``overlap``, ``callback_url``, ``retry``, ...).
+        """
+        fields = {
+            **options,
+            "agent_id": team,
+            "entrypoint_tag": "team",
+            "executor_type": "team",
+            "when": when,
+            "params": {"prompt": prompt},
+        }
+        return self._task(await self._request("POST", "/v1/tasks", json=task_body(fields)))
+
+    async def get_conversation(self, run_id: str) -> dict[str, Any]:
+        """What the agents of a team run said: ``{"run_id", "deployment_id",
+        "deployment_status", "messages": [{"seq", "from", "to", "content", "at"}]}``."""
+        found: dict[str, Any] = await self._request(
+            "GET", _path("v1", "runs", run_id, "conversation")
+        )
+        return found
+
+    async def get_deployment(self, deployment_id: str) -> dict[str, Any]:
+        """A team deployment: status, agents (pids, addresses), error, timestamps."""
+        found: dict[str, Any] = await self._request(
+            "GET", _path("v1", "deployments", deployment_id)
+        )
+        return found
+
+    async def iter_run_events(
+        self, run_id: str, *, limit: int | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The run's events (``{"event_id", "seq", "kind", "data", "at"}``) in order."""
+        async for event in self._paginate(_path("v1", "runs", run_id, "events"), {}, limit):
+            yield event
+
+    async def get_run_events(self, run_id: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """What the run's executor reported while it ran (steps, stream chunks, messages)."""
+        return [event async for event in self.iter_run_events(run_id, limit=limit)]
+
     # -- time and system -----------------------------------------------------------------------
 
     async def parse_when(
@@ -324,6 +409,13 @@ class AsyncPulseClient:
         """The server's effective settings: version, timezone, executors, timeouts, limits."""
         config: dict[str, Any] = await self._request("GET", "/v1/config")
         return config
+
+    async def list_nodes(self) -> list[dict[str, Any]]:
+        """The ``pulse serve`` / ``pulse worker`` processes on the server's database, each with
+        ``state`` (alive, dead, stopped) and ``running_runs``."""
+        page = await self._request("GET", "/v1/nodes")
+        nodes: list[dict[str, Any]] = page.get("items") or []
+        return nodes
 
     async def health(self) -> dict[str, Any]:
         health: dict[str, Any] = await self._request("GET", "/health")

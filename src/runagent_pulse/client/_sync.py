@@ -120,6 +120,16 @@ class PulseClient:
     cancel_run = blocking(AsyncPulseClient.cancel_run)
     get_deliveries = blocking(AsyncPulseClient.get_deliveries)
     redeliver = blocking(AsyncPulseClient.redeliver)
+    create_team = blocking(AsyncPulseClient.create_team)
+    get_team = blocking(AsyncPulseClient.get_team)
+    list_teams = blocking(AsyncPulseClient.list_teams)
+    update_team = blocking(AsyncPulseClient.update_team)
+    delete_team = blocking(AsyncPulseClient.delete_team)
+    schedule_team = _returning_task(AsyncPulseClient.schedule_team)
+    get_conversation = blocking(AsyncPulseClient.get_conversation)
+    get_deployment = blocking(AsyncPulseClient.get_deployment)
+    get_run_events = blocking(AsyncPulseClient.get_run_events)
+    list_nodes = blocking(AsyncPulseClient.list_nodes)
     parse_when = blocking(AsyncPulseClient.parse_when)
     get_config = blocking(AsyncPulseClient.get_config)
     health = blocking(AsyncPulseClient.health)
@@ -132,3 +142,7 @@ class PulseClient:
     @functools.wraps(AsyncPulseClient.iter_runs)
     def iter_runs(self, *args: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
         yield from self._portal.iterate(self._async.iter_runs(*args, **kwargs))
+
+    @functools.wraps(AsyncPulseClient.iter_run_events)
+    def iter_run_events(self, *args: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        yield from self._portal.iterate(self._async.iter_run_events(*args, **kwargs))

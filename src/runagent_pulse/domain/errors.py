@@ -6,9 +6,13 @@ the HTTP status it maps to::
     PulseError
     ├── NotFoundError                 404
     │   ├── TaskNotFound              task_not_found
-    │   └── RunNotFound               run_not_found
+    │   ├── RunNotFound               run_not_found
+    │   ├── TeamNotFound              team_not_found
+    │   └── DeploymentNotFound        deployment_not_found
     ├── ConflictError                 409
-    │   └── InvalidTransition         invalid_transition
+    │   ├── InvalidTransition         invalid_transition
+    │   ├── TeamExists                team_exists      (a team with that name exists)
+    │   └── TeamInUse                 team_in_use      (delete: live tasks run this team)
     ├── ValidationError               422  validation_error
     │   ├── InvalidTarget             invalid_target   (unknown executor, module not allowed, ...)
     │   ├── UnsafeURL                 unsafe_url       (a callback/agent URL the SSRF guard refuses)
@@ -56,6 +60,24 @@ class RunNotFound(NotFoundError):
         self.run_id = run_id
 
 
+class TeamNotFound(NotFoundError):
+    code = "team_not_found"
+
+    def __init__(self, team: str) -> None:
+        super().__init__(f"No team with name or id {team!r}.", details={"team": team})
+        self.team = team
+
+
+class DeploymentNotFound(NotFoundError):
+    code = "deployment_not_found"
+
+    def __init__(self, deployment_id: str) -> None:
+        super().__init__(
+            f"No deployment with id {deployment_id!r}.", details={"deployment_id": deployment_id}
+        )
+        self.deployment_id = deployment_id
+
+
 class ConflictError(PulseError):
     code = "conflict"
     http_status = 409
@@ -68,6 +90,27 @@ class InvalidTransition(ConflictError):
         super().__init__(
             f"Cannot {action} {object_id!r}: it is {current}.",
             details={"id": object_id, "status": current, "action": action},
+        )
+
+
+class TeamExists(ConflictError):
+    code = "team_exists"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"A team named {name!r} already exists; pick another name or PATCH that team.",
+            details={"name": name},
+        )
+
+
+class TeamInUse(ConflictError):
+    code = "team_in_use"
+
+    def __init__(self, team: str, task_ids: list[str]) -> None:
+        super().__init__(
+            f"Team {team!r} is run by {len(task_ids)} active or paused task(s) "
+            f"({', '.join(task_ids[:5])}); cancel them first.",
+            details={"team": team, "task_ids": task_ids[:100]},
         )
 
 

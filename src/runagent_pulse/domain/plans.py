@@ -47,6 +47,17 @@ class ClaimPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class RunEvent:
+    """One entry of a run's log, emitted by its executor (``ctx.event(kind, **data)``)."""
+
+    run_id: str
+    seq: int
+    kind: str
+    data: dict[str, Any]
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """How a run ended, as reported by its runner or by lease recovery."""
 
@@ -59,3 +70,7 @@ class Outcome:
     retryable: bool = True
     expected_owner: str | None = None
     """When set, the outcome applies only if the run is still leased by this node."""
+    released: bool = False
+    """The node let go of the run (graceful shutdown): retry it at once, whatever the policy."""
+    events: tuple[RunEvent, ...] = ()
+    """Events of the run not yet written; recorded in the same transaction as the outcome."""

@@ -48,6 +48,21 @@ class Catchup(StrEnum):
     SKIP = "skip"
 
 
+class DeploymentStatus(StrEnum):
+    """A team deployment: ``deploying`` (recorded before any process starts) → ``running`` (every
+    agent ready) → ``stopping`` → ``stopped``; ``failed`` when deploying or the readiness wait
+    failed. ``stopped`` and ``failed`` both mean every agent process is verified gone; a teardown
+    that cannot verify that leaves the deployment ``stopping`` for the reaper to finish."""
+
+    DEPLOYING = "deploying"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+    FAILED = "failed"
+
+
+ENDED_DEPLOYMENT_STATUSES = frozenset({DeploymentStatus.STOPPED, DeploymentStatus.FAILED})
+
 FINISHED_RUN_STATUSES = frozenset(
     {RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.CANCELLED, RunStatus.SKIPPED}
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 
@@ -16,6 +17,9 @@ class Clock(abc.ABC):
     @abc.abstractmethod
     async def wait(self, event: asyncio.Event, seconds: float) -> None:
         """Return when ``event`` is set or ``seconds`` of this clock's time have passed."""
+
+    async def sync(self) -> None:  # noqa: B027
+        """Align with the time source nodes share (see :class:`DatabaseClock`)."""
 
 
 class SystemClock(Clock):
@@ -57,3 +61,30 @@ class ManualClock(Clock):
             await event.wait()
         finally:
             self._waiters.discard(event)
+
+
+class DatabaseClock(Clock):
+    """``base`` corrected by its measured offset to the database server's clock.
+
+    Nodes sharing a PostgreSQL database compare claim times and lease expiries with one
+    another; taking "now" from one clock (the database's) means a node whose own clock runs
+    ahead can neither fire runs early nor see other nodes' live leases as expired.
+    """
+
+    def __init__(self, base: Clock, read_database_time: Callable[[], Awaitable[datetime]]) -> None:
+        self._base = base
+        self._read_database_time = read_database_time
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return self._base.now() + self.offset
+
+    async def wait(self, event: asyncio.Event, seconds: float) -> None:
+        await self._base.wait(event, seconds)
+
+    async def sync(self) -> None:
+        """Measure the offset, taking the database's reading as the midpoint of the round trip."""
+        before = self._base.now()
+        database_now = await self._read_database_time()
+        after = self._base.now()
+        self.offset = database_now - (before + (after - before) / 2)

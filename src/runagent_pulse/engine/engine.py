@@ -14,22 +14,32 @@ import os
 import secrets
 import socket
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
+from runagent_pulse import __version__
 from runagent_pulse.domain.plans import ClaimPlan, Outcome
 from runagent_pulse.domain.statuses import RunStatus
 from runagent_pulse.engine.clock import Clock, SystemClock
+from runagent_pulse.engine.events import RunEventLog
 from runagent_pulse.engine.planning import ScheduleCache, plan_claim
 from runagent_pulse.engine.runner import CancelReason, execute_run
 from runagent_pulse.engine.writer import AfterRecord, CompletionWriter
 from runagent_pulse.executors.base import Executor
 from runagent_pulse.executors.registry import ExecutorRegistry
 from runagent_pulse.store import claims
+from runagent_pulse.store import nodes as node_store
 from runagent_pulse.store.completions import CompletionResult
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.sql import Row
 
 log = logging.getLogger(__name__)
+
+EVENT_FLUSH_SECONDS = 0.5
+"""How soon the events of a still-running run are written (so they can be read live)."""
+
+NODE_MEMORY = timedelta(days=7)
+"""How long a stopped or dead node stays listed in the registry."""
 
 SAFETY_CAP_SECONDS = 5.0
 """Longest the dispatcher sleeps without looking at the database (another node may add runs)."""
@@ -47,6 +57,7 @@ class Engine:
         *,
         clock: Clock | None = None,
         node_id: str | None = None,
+        role: str = "serve",
         max_concurrent_runs: int = 1000,
         lease_duration: timedelta = timedelta(seconds=30),
         claim_batch: int = 500,
@@ -57,12 +68,18 @@ class Engine:
         self.executors = executors
         self.clock = clock or SystemClock()
         self.node_id = node_id or default_node_id()
+        self.role = role
         self.max_concurrent_runs = max_concurrent_runs
         self.lease_duration = lease_duration
         self.claim_batch = claim_batch
         self._after_commit = after_commit
+        self.events = RunEventLog(self.clock, on_pending=self._flush_events_soon)
         self.writer = CompletionWriter(
-            db, self.clock, on_written=self._on_written, after_record=after_record
+            db,
+            self.clock,
+            on_written=self._on_written,
+            after_record=after_record,
+            pending_events=self.events.take_pending,
         )
         self._schedules = ScheduleCache()
         self._wake = asyncio.Event()
@@ -77,6 +94,22 @@ class Engine:
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
+        await self.clock.sync()
+        now = self.clock.now()
+        async with self.db.write() as conn:
+            await node_store.prune(conn, silent_since=now - NODE_MEMORY)
+            await node_store.register(
+                conn,
+                {
+                    "id": self.node_id,
+                    "host": socket.gethostname()[:255],
+                    "pid": os.getpid(),
+                    "version": __version__,
+                    "role": self.role,
+                    "started_at": now,
+                    "heartbeat_at": now,
+                },
+            )
         await self.recover_expired()
         self._loops = [
             asyncio.create_task(self._dispatch_loop(), name="pulse-dispatcher"),
@@ -87,7 +120,8 @@ class Engine:
         log.info("engine started", extra={"action": "engine_started", "node": self.node_id})
 
     async def stop(self, grace: float = 5.0) -> None:
-        """Stop claiming; give running runs ``grace`` seconds, then interrupt and record them."""
+        """Stop claiming; give running runs ``grace`` seconds, then interrupt them and release
+        each for an immediate retry (on another node, or on this one when it starts again)."""
         self._stop.set()
         self._wake.set()
         dispatcher = self._loops[0] if self._loops else None
@@ -109,6 +143,9 @@ class Engine:
             loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await loop
+        with contextlib.suppress(Exception):
+            async with self.db.write() as conn:
+                await node_store.mark_stopped(conn, self.node_id, self.clock.now())
         self.started = False
 
     def wake(self) -> None:
@@ -192,15 +229,20 @@ class Engine:
         self._task_of[row["id"]] = row["task_id"]
 
     async def _run(self, row: Row, executor: Executor) -> None:
+        on_event = self.events.open(row["id"])
         try:
-            outcome = await execute_run(row, executor, self.clock, self._cancel_reasons)
-            self.writer.submit(outcome)
+            outcome = await execute_run(row, executor, self.clock, self._cancel_reasons, on_event)
+            self.writer.submit(replace(outcome, events=self.events.close(row["id"])))
         finally:
+            self.events.close(row["id"])
             was_full = len(self._active) >= self.max_concurrent_runs
             self._active.pop(row["id"], None)
             self._task_of.pop(row["id"], None)
             if was_full:  # a slot is free again: due runs may be waiting for it
                 self._wake.set()
+
+    def _flush_events_soon(self) -> None:
+        asyncio.get_running_loop().call_later(EVENT_FLUSH_SECONDS, self.writer.poke)
 
     def _on_written(self, result: CompletionResult) -> None:
         if result.retries or result.unparked:
@@ -248,11 +290,14 @@ class Engine:
                 log.exception("heartbeat or recovery failed; retrying")
 
     async def heartbeat(self) -> None:
+        """Extend this node's leases and record that it is alive."""
+        await self.clock.sync()
         now = self.clock.now()
         async with self.db.write() as conn:
             to_cancel = await claims.heartbeat(
                 conn, owner=self.node_id, lease_until=now + self.lease_duration
             )
+            await node_store.heartbeat(conn, self.node_id, now)
         for run_id in to_cancel:
             self.cancel_local(run_id)
 

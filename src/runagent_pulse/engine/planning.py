@@ -155,7 +155,10 @@ def plan_retry(run: Row, outcome: Outcome, *, now: datetime, rng: random.Random)
         return None
     if run["task_status"] not in ("active", "paused"):
         return None
-    delay = retry_policy(run).delay_before(run["attempt"] + 1, rng)
+    if outcome.released:
+        delay: timedelta | None = timedelta(0)
+    else:
+        delay = retry_policy(run).delay_before(run["attempt"] + 1, rng)
     if delay is None:
         return None
     due = now + delay if run["task_status"] == "active" else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -19,7 +20,10 @@ from runagent_pulse.store.sql import Row
 class CancelReason:
     USER = "cancelled by request"
     OVERLAP = "cancelled: a newer run started (overlap=cancel_previous)"
-    SHUTDOWN = "interrupted: the Pulse node shut down"
+    SHUTDOWN = (
+        "interrupted: the Pulse node shut down before the run finished; "
+        "released so that another node retries it at once"
+    )
 
 
 def _check_json(result: Any) -> None:
@@ -35,7 +39,11 @@ def _check_json(result: Any) -> None:
 
 
 async def execute_run(
-    row: Row, executor: Executor, clock: Clock, cancel_reasons: dict[str, str]
+    row: Row,
+    executor: Executor,
+    clock: Clock,
+    cancel_reasons: dict[str, str],
+    on_event: Callable[[str, dict[str, Any]], None] | None = None,
 ) -> Outcome:
     """Run ``row`` to an :class:`Outcome`; never raises except when the engine itself stops."""
     timeout = float(row["timeout_seconds"])
@@ -51,6 +59,7 @@ async def execute_run(
         metadata=row["metadata"],
         user_id=row["user_id"],
         persistent_memory=row["persistent_memory"],
+        on_event=on_event,
     )
     try:
         async with asyncio.timeout(timeout):
@@ -68,9 +77,22 @@ async def execute_run(
         reason = cancel_reasons.pop(row["id"], None)
         if reason is None:
             raise
-        status = RunStatus.FAILED if reason == CancelReason.SHUTDOWN else RunStatus.CANCELLED
-        error_type = "Interrupted" if status is RunStatus.FAILED else "Cancelled"
-        return Outcome(row["id"], status, clock.now(), error_type=error_type, error_message=reason)
+        if reason == CancelReason.SHUTDOWN:
+            return Outcome(
+                row["id"],
+                RunStatus.FAILED,
+                clock.now(),
+                error_type="Interrupted",
+                error_message=reason,
+                released=True,
+            )
+        return Outcome(
+            row["id"],
+            RunStatus.CANCELLED,
+            clock.now(),
+            error_type="Cancelled",
+            error_message=reason,
+        )
     except ExecutionError as exc:
         return Outcome(
             row["id"],

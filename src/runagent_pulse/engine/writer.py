@@ -10,11 +10,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from runagent_pulse.domain.plans import NewRun, Outcome
+from runagent_pulse.domain.plans import NewRun, Outcome, RunEvent
 from runagent_pulse.engine.clock import Clock
 from runagent_pulse.engine.planning import plan_retry
 from runagent_pulse.store.completions import CompletionResult, record_outcomes
 from runagent_pulse.store.database import Database
+from runagent_pulse.store.run_events import insert_events
 from runagent_pulse.store.sql import Row
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class CompletionWriter:
         *,
         on_written: Callable[[CompletionResult], None],
         after_record: AfterRecord | None = None,
+        pending_events: Callable[[], list[RunEvent]] | None = None,
         interval: float = 0.002,
         max_batch: int = 2000,
     ) -> None:
@@ -38,6 +40,8 @@ class CompletionWriter:
         self._clock = clock
         self._on_written = on_written
         self._after_record = after_record
+        self._pending_events = pending_events
+        self._unwritten_events: list[RunEvent] = []
         self._interval = interval
         self._max_batch = max_batch
         self._pending: list[Outcome] = []
@@ -51,17 +55,29 @@ class CompletionWriter:
         self._idle.clear()
         self._ready.set()
 
+    def poke(self) -> None:
+        """Write the events of running runs soon, even if no run ends."""
+        self._idle.clear()
+        self._ready.set()
+
     async def write(self, outcomes: list[Outcome]) -> CompletionResult:
         """Record ``outcomes`` now, in one transaction (also used by lease recovery)."""
         now = self._clock.now()
+        if self._pending_events is not None:  # kept until written, so a failed write loses none
+            self._unwritten_events += self._pending_events()
+        events = self._unwritten_events
+        if not outcomes and not events:
+            return CompletionResult()
 
         def retry(row: Row, outcome: Outcome) -> NewRun | None:
             return plan_retry(row, outcome, now=now, rng=self._rng)
 
         async with self._db.write() as conn:
+            await insert_events(conn, events)
             result = await record_outcomes(conn, outcomes, now=now, plan_retry=retry)
             if self._after_record is not None and result.finished:
                 await self._after_record(conn, result, now)
+        self._unwritten_events = []
         self._on_written(result)
         return result
 

@@ -42,12 +42,16 @@ from runagent_pulse.domain.errors import InvalidTarget, ResultNotSerializable
 from runagent_pulse.executors.results import to_json_value
 
 __all__ = [
+    "AgentLoadError",
     "check_entrypoint_tag",
     "check_module",
     "check_target",
+    "die_with_parent",
     "is_allowlisted",
+    "load_entrypoint",
     "locate_module",
     "main",
+    "take_pipes",
 ]
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -142,7 +146,9 @@ def check_module(
     )
 
 
-class _AgentError(Exception):
+class AgentLoadError(Exception):
+    """The agent's module or entrypoint cannot be loaded (or, in a worker, the call failed)."""
+
     def __init__(self, error_type: str, message: str, *, retryable: bool) -> None:
         super().__init__(message)
         self.error_type, self.message, self.retryable = error_type, message, retryable
@@ -167,7 +173,7 @@ def _callable_of(target: Any, where: str) -> Any:
             return method
     if callable(target):
         return target
-    raise _AgentError(
+    raise AgentLoadError(
         "EntrypointNotFound",
         f"{where} is of type {type(target).__name__}: neither callable nor has any of "
         f"{', '.join(_PROTOCOL_METHODS)}",
@@ -192,7 +198,7 @@ class _Worker:
             if target is None:
                 target = self.entrypoints[agent_id, tag] = self.resolve(agent_id, tag)
             return [MSG_OK, to_json_value(self.call(target, params))]
-        except _AgentError as exc:
+        except AgentLoadError as exc:
             return [MSG_ERROR, exc.error_type, exc.message[:MAX_MESSAGE_CHARS], exc.retryable]
         except ResultNotSerializable as exc:
             detail = str(exc.details.get("detail", exc.message))
@@ -204,11 +210,11 @@ class _Worker:
         try:
             vetted = check_module(name, self.agent_paths, self.allowlist)
         except InvalidTarget as exc:
-            raise _AgentError("AgentNotFound", exc.message, retryable=False) from None
+            raise AgentLoadError("AgentNotFound", exc.message, retryable=False) from None
         try:
             module = importlib.import_module(name)
         except Exception as exc:
-            raise _AgentError(
+            raise AgentLoadError(
                 "AgentNotFound",
                 f"importing {name!r} failed: {type(exc).__name__}: {exc}; check that "
                 f"`python -c 'import {name}'` works with the agent folder on sys.path",
@@ -216,7 +222,7 @@ class _Worker:
             ) from None
         file = getattr(module, "__file__", None)
         if vetted is not None and (file is None or Path(file).resolve() != vetted.resolve()):
-            raise _AgentError(
+            raise AgentLoadError(
                 "AgentNotFound",
                 f"module name {name!r} is already taken by {file or 'a built-in module'}; "
                 f"rename {vetted}",
@@ -228,7 +234,7 @@ class _Worker:
         try:
             check_entrypoint_tag(tag)
         except InvalidTarget as exc:
-            raise _AgentError("EntrypointNotFound", exc.message, retryable=False) from None
+            raise AgentLoadError("EntrypointNotFound", exc.message, retryable=False) from None
         module = self.import_module(agent_id)
         target = getattr(module, tag, None)
         submodule = f"{agent_id}.{tag}"
@@ -237,7 +243,7 @@ class _Worker:
         ):
             # The package form: my_agent/process.py defining process().
             if target is None and not _has_submodule(module, submodule):
-                raise _AgentError(
+                raise AgentLoadError(
                     "EntrypointNotFound",
                     f"module {agent_id!r} ({getattr(module, '__file__', '?')}) has no {tag!r}; "
                     f"define `def {tag}(...)` in it (or in {agent_id}/{tag}.py)",
@@ -245,13 +251,13 @@ class _Worker:
                 )
             target = getattr(self.import_module(submodule), tag, None)
             if target is None:
-                raise _AgentError(
+                raise AgentLoadError(
                     "EntrypointNotFound",
                     f"module {submodule!r} has no {tag!r}; define `def {tag}(...)` in it",
                     retryable=False,
                 )
         if isinstance(target, types.ModuleType):
-            raise _AgentError(
+            raise AgentLoadError(
                 "EntrypointNotFound",
                 f"{agent_id}.{tag} is the module {target.__name__!r}, not an entrypoint",
                 retryable=False,
@@ -265,6 +271,18 @@ class _Worker:
                 self.runner = asyncio.Runner()
             result = self.runner.run(_await(result))
         return result
+
+
+def load_entrypoint(
+    agent_id: str, entrypoint_tag: str, agent_paths: Sequence[Path], allowlist: Sequence[str]
+) -> Any:
+    """Import ``agent_id`` (vetted as the ``local`` executor does) and return the callable for
+    ``entrypoint_tag``.
+
+    Raises:
+        AgentLoadError: ``AgentNotFound`` or ``EntrypointNotFound``, with a message that says why.
+    """
+    return _Worker(list(agent_paths), list(allowlist)).resolve(agent_id, entrypoint_tag)
 
 
 async def _await(awaitable: Any) -> Any:
@@ -286,7 +304,7 @@ def _send(stream: BinaryIO, message: list[Any]) -> None:
     stream.flush()
 
 
-def _die_with_parent(parent_pid: int) -> None:
+def die_with_parent(parent_pid: int) -> None:
     """On Linux, ask for SIGKILL when the server dies, so a crashed server leaves no workers."""
     if sys.platform != "linux":
         return
@@ -300,9 +318,10 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(0)
 
 
-def main(agent_paths: list[str], allowlist: list[str], parent_pid: int) -> None:
-    """Serve jobs until the server closes our stdin."""
-    _die_with_parent(parent_pid)
+def take_pipes() -> tuple[BinaryIO, BinaryIO]:
+    """Move the protocol pipes (stdin, stdout) to private descriptors and return them; fd 0 then
+    reads ``/dev/null`` and fd 1 writes to stderr, so an agent's ``print`` cannot corrupt the
+    protocol."""
     inbox = os.fdopen(os.dup(0), "rb")
     outbox = os.fdopen(os.dup(1), "wb")
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -310,6 +329,13 @@ def main(agent_paths: list[str], allowlist: list[str], parent_pid: int) -> None:
     os.close(devnull)
     os.dup2(2, 1)
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    return inbox, outbox
+
+
+def main(agent_paths: list[str], allowlist: list[str], parent_pid: int) -> None:
+    """Serve jobs until the server closes our stdin."""
+    die_with_parent(parent_pid)
+    inbox, outbox = take_pipes()
     paths = [Path(p) for p in agent_paths]
     sys.path[:0] = [str(p) for p in paths]
     worker = _Worker(paths, list(allowlist))

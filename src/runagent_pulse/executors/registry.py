@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from runagent_pulse.domain.errors import InvalidTarget
@@ -124,14 +124,17 @@ def build_registry(
     local_workers: int,
     default_executor: str,
     serverless_enabled: bool,
+    extra: Sequence[Executor] = (),
 ) -> ExecutorRegistry:
-    """The registry of a server: ``echo`` and ``local`` (other executors register later)."""
+    """The registry of a server: ``echo``, ``local`` and the ``extra`` executors the node built
+    (those that need the database, such as ``team``)."""
     executors: dict[str, Executor] = {
         EchoExecutor.name: EchoExecutor(),
         LocalExecutor.name: LocalExecutor(
             agent_paths=agent_paths, allowlist=allowlist, workers=local_workers
         ),
     }
+    executors.update((executor.name, executor) for executor in extra)
     return ExecutorRegistry(
         executors, default_executor=default_executor, serverless_enabled=serverless_enabled
     )

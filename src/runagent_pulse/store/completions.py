@@ -18,6 +18,7 @@ from runagent_pulse.domain.statuses import (
     RunStatus,
     TaskStatus,
 )
+from runagent_pulse.store.run_events import insert_events
 from runagent_pulse.store.sql import (
     Row,
     chunks,
@@ -113,6 +114,7 @@ async def record_outcomes(
         )
     result.retries = len(retries)
     result.finished = [(row, by_id[row["id"]]) for row in rows]
+    await insert_events(conn, (event for _, o in result.finished for event in o.events))
     await _update_tasks(conn, result, now)
     return result
 

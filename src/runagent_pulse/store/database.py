@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import orjson
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -94,5 +97,37 @@ class Database:
         async with self.engine.connect() as conn, conn.begin():
             yield conn
 
+    async def server_time(self) -> datetime:
+        """The database server's clock (SQLite runs in this process: the local clock)."""
+        if self.is_sqlite:
+            return datetime.now(UTC)
+        async with self.engine.connect() as conn:
+            instant = await conn.scalar(sa.text("SELECT clock_timestamp()"))
+        assert isinstance(instant, datetime)
+        return instant.astimezone(UTC)
+
+    async def listen(self, channel: str, on_message: Callable[[str], None]) -> Listener:
+        """Subscribe to PostgreSQL ``NOTIFY`` on ``channel`` over a connection of its own."""
+        if self.is_sqlite:
+            raise RuntimeError("LISTEN/NOTIFY needs PostgreSQL")
+        dsn = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        conn = await asyncpg.connect(dsn)
+        listener = Listener(conn)
+        await conn.add_listener(channel, lambda *args: on_message(args[-1]))
+        conn.add_termination_listener(lambda _conn: listener.lost.set())
+        return listener
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class Listener:
+    """A live ``LISTEN``; :attr:`lost` is set when its connection goes away."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+        self.lost = asyncio.Event()
+
+    async def close(self) -> None:
+        if not self._conn.is_closed():
+            await self._conn.close(timeout=5)

@@ -157,3 +157,88 @@ delivery_attempts = sa.Table(
     sa.Column("next_attempt_at", UTCDateTime),
     sa.Index("ix_delivery_attempts_delivery_id", "delivery_id"),
 )
+
+teams = sa.Table(
+    "teams",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    sa.Column("runtime", sa.String(20), nullable=False),
+    sa.Column("agents", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+deployments = sa.Table(
+    "deployments",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column(
+        "run_id", sa.String(40), sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("task_id", sa.String(40), nullable=False),
+    sa.Column("team_id", sa.String(40), nullable=False),
+    sa.Column("team_name", sa.String(64), nullable=False),
+    sa.Column("runtime", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("agents", sa.JSON, nullable=False),
+    sa.Column("node", sa.String(100), nullable=False),
+    sa.Column("error", sa.Text),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("stopped_at", UTCDateTime),
+    sa.Index("ix_deployments_run_id", "run_id"),
+    # What the reaper looks at: only deployments that have not ended are indexed.
+    sa.Index(
+        "ix_deployments_live",
+        "status",
+        sqlite_where=sa.text("status NOT IN ('stopped', 'failed')"),
+        postgresql_where=sa.text("status NOT IN ('stopped', 'failed')"),
+    ),
+)
+
+conversation = sa.Table(
+    "conversation",
+    metadata,
+    sa.Column(
+        "deployment_id",
+        sa.String(40),
+        sa.ForeignKey("deployments.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("sender", sa.String(100), nullable=False),
+    sa.Column("recipient", sa.String(100), nullable=False),
+    sa.Column("content", sa.JSON),
+    sa.Column("at", UTCDateTime, nullable=False),
+)
+
+
+run_events = sa.Table(
+    "run_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "run_id", sa.String(40), sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Index("ix_run_events_run_id_id", "run_id", "id"),
+)
+
+nodes = sa.Table(
+    "nodes",
+    metadata,
+    sa.Column("id", sa.String(100), primary_key=True),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("version", sa.String(40), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("heartbeat_at", UTCDateTime, nullable=False),
+    sa.Column("stopped_at", UTCDateTime),
+    sa.Index("ix_nodes_heartbeat_at", "heartbeat_at"),
+)

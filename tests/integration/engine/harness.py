@@ -38,13 +38,30 @@ class GateExecutor(Executor):
         return {"gate": ctx.params.get("gate", "default")}
 
 
+class EmitExecutor(GateExecutor):
+    """Emits ``params["events"]`` events (``step`` with ``i``, padded with ``params["pad"]``
+    characters), then waits like a gate run."""
+
+    name: ClassVar[str] = "emit"
+
+    async def execute(self, ctx: ExecutionContext) -> Any:
+        for i in range(ctx.params.get("events", 0)):
+            padding = {"pad": "x" * ctx.params["pad"]} if "pad" in ctx.params else {}
+            ctx.event("step", i=i, **padding)
+        return await super().execute(ctx)
+
+
 class Harness:
     def __init__(self, url: str, start: datetime, node_id: str = "node-a") -> None:
         self.url = url
         self.clock = ManualClock(start)
         self.db = Database(url)
         self.gate = GateExecutor()
-        self.registry = ExecutorRegistry({"echo": EchoExecutor(), "gate": self.gate})
+        self.emit = EmitExecutor()
+        self.emit.gates = self.gate.gates  # one set of gates: close() opens them all
+        self.registry = ExecutorRegistry(
+            {"echo": EchoExecutor(), "gate": self.gate, "emit": self.emit}
+        )
         self.node_id = node_id
         self.engine = self._new_engine()
         self.service = self._new_service()

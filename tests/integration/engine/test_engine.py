@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,17 +10,8 @@ import sqlalchemy as sa
 
 from runagent_pulse.domain.ids import new_id
 from runagent_pulse.store.tables import runs
+from tests.integration.engine.conftest import START
 from tests.integration.engine.harness import Harness
-
-START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def h(db_url: str) -> AsyncIterator[Harness]:
-    harness = Harness(db_url, START)
-    await harness.start()
-    yield harness
-    await harness.close()
 
 
 def statuses(rows: list[dict]) -> list[str]:

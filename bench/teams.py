@@ -1,0 +1,108 @@
+"""Team runs (3 agent processes each: a leader that asks two members): deploy → prompt →
+teardown latency over sequential runs, then the most team runs in flight at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.common import Figure, create_batches, db_time, iso, percentile, say, utc_in, wait_for
+from bench.server import PulseServer
+from runagent_pulse import PulseClient
+
+TRIO = [
+    {"name": "boss", "role": "leader", "module": "team_agents", "entrypoint": "lead"},
+    {"name": "researcher", "role": "member", "module": "team_agents", "entrypoint": "research"},
+    {"name": "writer", "role": "member", "module": "team_agents", "entrypoint": "write"},
+]
+HOLD_SECONDS = 5.0
+"""How long each run of the in-flight ramp holds its deployment (so that runs overlap)."""
+
+
+def _durations(server: PulseServer, team: str) -> list[tuple[str, float, float]]:
+    """(status, started, finished) of every finished run of ``team``'s tasks."""
+    with server.sql() as conn:
+        rows = conn.execute(
+            "SELECT r.status, r.started_at, r.finished_at FROM runs r JOIN tasks t "
+            "ON t.id = r.task_id WHERE t.agent_id = ? AND r.finished_at IS NOT NULL",
+            (team,),
+        ).fetchall()
+    return [(s, db_time(a).timestamp(), db_time(b).timestamp()) for s, a, b in rows if a]
+
+
+def _latency(server: PulseServer, pulse: PulseClient, runs: int) -> list[Figure]:
+    pulse.create_team("bench-trio", TRIO)
+    for _ in range(runs):  # one after the other: the latency of a run on a quiet node
+        task = pulse.schedule_team("bench-trio", "report", retry={"max_attempts": 1})
+        result = task.wait(timeout=120)
+        if result["status"] != "completed":
+            raise RuntimeError(f"a team run failed: {result.get('error')}")
+    times = [(end - start) * 1000 for _, start, end in _durations(server, "bench-trio")]
+    say(f"{len(times)} runs, min {min(times):.0f} ms, max {max(times):.0f} ms")
+    return [
+        Figure("teams", "3-agent deploy→prompt→teardown p50", percentile(times, 50), "ms"),
+        Figure("teams", "3-agent deploy→prompt→teardown p95", percentile(times, 95), "ms"),
+    ]
+
+
+def _peak_overlap(spans: list[tuple[float, float]]) -> int:
+    edges = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
+    peak = current = 0
+    for _, step in edges:
+        current += step
+        peak = max(peak, current)
+    return peak
+
+
+def _in_flight(server: PulseServer, pulse: PulseClient, steps: list[int]) -> list[Figure]:
+    pulse.create_team("bench-hold", [{**TRIO[0], "entrypoint": "lead_holds"}, *TRIO[1:]])
+    best = peak = 0
+    idle = server.rss_bytes()
+    per_run = 0.0
+    for count in steps:
+        due = iso(utc_in(2))
+        task = {
+            "agent_id": "bench-hold",
+            "entrypoint_tag": "team",
+            "executor_type": "team",
+            "when": due,
+            "params": {"prompt": str(HOLD_SECONDS)},
+            "retry": {"max_attempts": 1},
+            "timeout": 300,
+        }
+        before = len(_durations(server, "bench-hold"))
+        create_batches(server, [task] * count)
+        rss = [idle]
+
+        def ended(c: int = count, b: int = before, seen: list[int] = rss) -> bool:
+            seen.append(server.rss_bytes())  # the server and every agent process it started
+            return len(_durations(server, "bench-hold")) >= b + c
+
+        wait_for(ended, bound=600, what=f"{count} team runs to end", interval=0.2)
+        finished = _durations(server, "bench-hold")[before:]
+        ok = [(start, end) for status, start, end in finished if status == "success"]
+        overlap = _peak_overlap(ok)
+        grown = (max(rss) - idle) / 2**20
+        say(
+            f"{count} at once: {len(ok)} succeeded, {overlap} deployed at the same time, "
+            f"RSS +{grown:,.0f} MiB at the peak"
+        )
+        if len(ok) < count:
+            break
+        best, peak = count, max(peak, overlap)
+        per_run = grown / max(overlap, 1)
+    return [
+        Figure("teams", "3-agent team runs at once, all succeeded", best, "runs"),
+        Figure("teams", "peak deployments running at the same time", peak, "runs"),
+        Figure("teams", "memory per running 3-agent deployment", per_run, "MiB"),
+    ]
+
+
+def run(workdir: Path, *, quick: bool) -> list[Figure]:
+    server = PulseServer(workdir).start()
+    try:
+        with PulseClient(server_url=server.url) as pulse:
+            figures = _latency(server, pulse, 10 if quick else 50)
+            figures += _in_flight(server, pulse, [2, 4] if quick else [8, 16, 32, 48])
+        return figures
+    finally:
+        server.stop()

@@ -1,0 +1,57 @@
+"""Settings that need more than a type: database URLs, and the database clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from runagent_pulse.config import ConfigError, load_settings
+from runagent_pulse.engine.clock import DatabaseClock, ManualClock
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("sqlite:///./pulse-data/pulse.db", "sqlite+aiosqlite:///./pulse-data/pulse.db"),
+        ("sqlite+aiosqlite:////tmp/p.db", "sqlite+aiosqlite:////tmp/p.db"),
+        ("postgresql://u:p@db:5432/pulse", "postgresql+asyncpg://u:p@db:5432/pulse"),
+        ("postgres://u@db/pulse", "postgresql+asyncpg://u@db/pulse"),
+        ("postgresql+asyncpg://u@db/pulse", "postgresql+asyncpg://u@db/pulse"),
+    ],
+)
+def test_database_urls_get_the_driver_pulse_uses(given: str, used: str) -> None:
+    assert load_settings(PULSE_DATABASE_URL=given).database_url == used
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql+psycopg://u@db/pulse", "mysql://u@db/pulse", "pulse.db", ""]
+)
+def test_unsupported_database_urls_name_the_variable_and_the_accepted_forms(url: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(PULSE_DATABASE_URL=url)
+    message = str(caught.value)
+    assert "PULSE_DATABASE_URL" in message
+    assert "postgresql://" in message and "asyncpg" in message
+
+
+def test_shutdown_grace_is_a_duration() -> None:
+    assert load_settings(PULSE_SHUTDOWN_GRACE="1m30s").shutdown_grace == timedelta(seconds=90)
+    with pytest.raises(ConfigError, match="PULSE_SHUTDOWN_GRACE"):
+        load_settings(PULSE_SHUTDOWN_GRACE="soon")
+
+
+async def test_database_clock_takes_the_midpoint_of_the_round_trip() -> None:
+    local = ManualClock(datetime(2026, 1, 1, 12, 0, 30, tzinfo=UTC))  # 30 s ahead
+    database_time = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+
+    async def read_database_time() -> datetime:
+        local.advance(2)  # a slow round trip: 2 s there, 2 s back
+        answer = database_time + timedelta(seconds=2)
+        local.advance(2)
+        return answer
+
+    clock = DatabaseClock(local, read_database_time)
+    await clock.sync()
+    assert clock.offset == timedelta(seconds=-30)
+    assert clock.now() == database_time + timedelta(seconds=4)
