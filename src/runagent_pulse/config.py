@@ -76,6 +76,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("PULSE_LOCAL_AGENT_ALLOWLIST", "local_agent_allowlist"),
     )
     local_workers: int = Field(2, ge=1, le=256, alias="PULSE_LOCAL_WORKERS")
+    db_pool_size: int = Field(8, ge=1, le=200, alias="PULSE_DB_POOL_SIZE")
     lease_duration: timedelta = Field(timedelta(seconds=30), alias="PULSE_LEASE_DURATION")
     shutdown_grace: timedelta = Field(timedelta(seconds=30), alias="PULSE_SHUTDOWN_GRACE")
     webhook_secret: SecretStr | None = Field(None, alias="PULSE_WEBHOOK_SECRET")

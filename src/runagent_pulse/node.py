@@ -29,7 +29,7 @@ class Node:
     ) -> None:
         self.settings = settings
         self.clock = clock
-        self.db = Database(settings.database_url)
+        self.db = Database(settings.database_url, pool_size=settings.db_pool_size)
         time_source = clock or (
             SystemClock()
             if self.db.is_sqlite

@@ -1,4 +1,4 @@
-"""Settings that need more than a type: database URLs, and the database clock."""
+"""Settings that need more than a type: database URLs, pool size, and the database clock."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 from runagent_pulse.config import ConfigError, load_settings
 from runagent_pulse.engine.clock import DatabaseClock, ManualClock
+from runagent_pulse.node import Node
 
 
 @pytest.mark.parametrize(
@@ -39,6 +40,13 @@ def test_shutdown_grace_is_a_duration() -> None:
     assert load_settings(PULSE_SHUTDOWN_GRACE="1m30s").shutdown_grace == timedelta(seconds=90)
     with pytest.raises(ConfigError, match="PULSE_SHUTDOWN_GRACE"):
         load_settings(PULSE_SHUTDOWN_GRACE="soon")
+
+
+def test_pool_size_reaches_each_nodes_postgresql_engine() -> None:
+    settings = load_settings(PULSE_DATABASE_URL="postgresql://u@db/pulse", PULSE_DB_POOL_SIZE="3")
+    assert Node(settings).db.engine.pool.size() == 3
+    with pytest.raises(ConfigError, match="PULSE_DB_POOL_SIZE"):
+        load_settings(PULSE_DB_POOL_SIZE="0")
 
 
 async def test_database_clock_takes_the_midpoint_of_the_round_trip() -> None:
