@@ -120,13 +120,14 @@ class RunagentServe(ManagedProcess):
     """``runagent serve`` of the test agent in ``work_dir/agent`` on a free 127.0.0.1 port."""
 
     def __init__(self, python: Path, work_dir: Path) -> None:
-        self.python = python
+        work_dir.mkdir(parents=True, exist_ok=True)
+        self.python = python.absolute()
         self.host = "127.0.0.1"
         self.port = free_port()
         self.agent_dir = work_dir / "agent"
         self.agent_id = AGENT_ID
         self.base_url = f"http://{self.host}:{self.port}"
-        runagent = str(python.parent / "runagent")
+        runagent = str(self.python.parent / "runagent")
         env = {
             **os.environ,
             "RUNAGENT_CACHE_DIR": str(work_dir / "runagent-cache"),
