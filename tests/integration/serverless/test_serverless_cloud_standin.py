@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 
 from runagent_pulse.domain.errors import ExecutionError
 from runagent_pulse.executors.runagent_protocol import ERROR_TYPES
-from runagent_pulse.testing import free_port
+from runagent_pulse.testing import free_port, wait_until
 from tests.integration.raw_http import RawReceiver, raw_receiver, response
 from tests.integration.serverless.support import make_ctx, started
 
@@ -168,3 +169,42 @@ async def test_a_forbidden_agent_host_is_refused_at_run_time(host: str) -> None:
             await executor.execute(ctx)
     assert caught.value.error_type == "UnsafeAgentHost"
     assert not caught.value.retryable
+
+
+async def test_a_burst_keeps_at_most_max_in_flight_requests_open() -> None:
+    """20 runs at once with ``max_in_flight=3``: the stand-in holds every request until 3 are
+    open, and never sees more than 3 at a time; all 20 then succeed."""
+    state = {"open": 0, "peak": 0}
+    release = asyncio.Event()
+    ok = answer("200 OK", {"success": True, "data": structured("string", "done")})
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        state["open"] += 1
+        state["peak"] = max(state["peak"], state["open"])
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        await reader.readexactly(length)
+        await release.wait()
+        state["open"] -= 1
+        writer.write(ok)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with started(
+            api_key=KEY, base_url=f"http://127.0.0.1:{port}", max_in_flight=3
+        ) as executor:
+            runs = [
+                asyncio.create_task(executor.execute(make_ctx("agent-1", "answer")[0]))
+                for _ in range(20)
+            ]
+            await wait_until(lambda: asyncio.sleep(0, state["open"] == 3), what="3 requests open")
+            release.set()
+            results = await asyncio.gather(*runs)
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert results == ["done"] * 20
+    assert state["peak"] == 3
