@@ -95,6 +95,12 @@ class AgentEndpoint:
         scheme, _, rest = self.base_url.partition("://")
         return f"{'wss' if scheme == 'https' else 'ws'}://{rest}"
 
+    def redact(self, text: str) -> str:
+        """``text`` without the API key in it."""
+        if not self.api_key:
+            return text
+        return text.replace(quote(self.api_key, safe=""), "***").replace(self.api_key, "***")
+
     def headers(self, run_id: str) -> dict[str, str]:
         headers = {"Idempotency-Key": run_id, "X-Request-ID": run_id}
         if self.api_key:
@@ -296,7 +302,8 @@ async def stream_agent(
     except TimeoutError as exc:
         raise _failure(TIMEOUT, f"the stream at {endpoint.ws_url} did not open in time") from exc
     except (OSError, WebSocketException) as exc:
-        raise _failure(CONNECTION, f"the stream at {endpoint.ws_url} failed: {exc!r}") from exc
+        detail = endpoint.redact(repr(exc))  # some errors quote the URL, which holds the key
+        raise _failure(CONNECTION, f"the stream at {endpoint.ws_url} failed: {detail}") from exc
     raise _failure(MALFORMED, "the stream ended without stream_completed")
 
 

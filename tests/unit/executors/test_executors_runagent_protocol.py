@@ -88,3 +88,11 @@ def test_endpoint_headers_and_websocket_url() -> None:
     local = AgentEndpoint("http://127.0.0.1:8450/api/v1")
     assert local.ws_url == "ws://127.0.0.1:8450/api/v1"
     assert "Authorization" not in local.headers("run_1")
+
+
+def test_redact_removes_the_key_also_when_url_quoted() -> None:
+    endpoint = AgentEndpoint("https://backend.example/api/v1", "k/y+z")
+    assert endpoint.redact("ws://x/run-stream?token=k%2Fy%2Bz and k/y+z") == (
+        "ws://x/run-stream?token=*** and ***"
+    )
+    assert AgentEndpoint("http://h/api/v1").redact("nothing") == "nothing"
