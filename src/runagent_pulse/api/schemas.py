@@ -20,7 +20,7 @@ ExecutorName = Annotated[
     str,
     Field(
         pattern=r"^[a-z][a-z0-9_]{0,39}$",
-        description="auto | local | echo | serverless | http | team (see GET /v1/config)",
+        description="auto | local | echo | serverless | http | team (see GET /v1/executors)",
     ),
 ]
 
