@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,7 @@ POSTGRES_URL = os.environ.get(
     "PULSE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
 AGENTS_DIR = Path(__file__).parent / "agents"
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _postgres_available() -> bool:
@@ -69,3 +71,25 @@ def db_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def agents_dir() -> Iterator[Path]:
     yield AGENTS_DIR
+
+
+@pytest.fixture(scope="session")
+def runagent_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real ``runagent serve`` of the test agent (``runagent_pulse.testing_runagent``).
+
+    Its virtual environment is built on first use in ``.cache/runagent-venv``; when that fails
+    the test is skipped locally and fails in CI (``CI=true``), where these tests must run.
+    """
+    from runagent_pulse.testing_runagent import RunagentServe, RunagentUnavailable, runagent_python
+
+    try:
+        python = runagent_python(REPO_ROOT / ".cache")
+    except RunagentUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the runagent environment is required in CI: {exc}")
+        pytest.skip(f"cannot build the runagent environment (runagent==0.1.49): {exc}")
+    serve = RunagentServe(python, tmp_path_factory.mktemp("runagent")).start()
+    try:
+        yield serve
+    finally:
+        serve.stop()

@@ -68,6 +68,13 @@ class Settings(BaseSettings):
     )
     enable_serverless: bool = Field(False, alias="ENABLE_SERVERLESS_INTEGRATION")
     serverless_api_key: SecretStr | None = Field(None, alias="RUNAGENT_SERVERLESS_API_KEY")
+    runagent_base_url: str = Field(
+        "https://backend.run-agent.ai/",
+        pattern=r"^https?://[^\s/]+(/\S*)?$",
+        max_length=2048,
+        alias="RUNAGENT_BASE_URL",
+    )
+    agent_max_in_flight: int = Field(16, ge=1, le=1024, alias="PULSE_AGENT_MAX_IN_FLIGHT")
     local_agent_path: Annotated[list[Path], NoDecode] = Field(
         default_factory=list, alias="LOCAL_AGENT_PATH"
     )

@@ -14,6 +14,7 @@ from runagent_pulse.engine.engine import Engine, default_node_id
 from runagent_pulse.engine.retention import Retention
 from runagent_pulse.engine.wakeups import CrossNodeWakeups
 from runagent_pulse.executors.registry import build_registry
+from runagent_pulse.executors.serverless import ServerlessExecutor
 from runagent_pulse.executors.team.executor import TeamExecutor
 from runagent_pulse.executors.team.process_runtime import ProcessRuntime
 from runagent_pulse.executors.team.reaper import DeploymentReaper
@@ -48,13 +49,20 @@ class Node:
             clock=time_source,
             node_id=node_id,
         )
+        key = settings.serverless_api_key
+        serverless = ServerlessExecutor(
+            enabled=settings.enable_serverless,
+            api_key=key.get_secret_value() if key else None,
+            base_url=settings.runagent_base_url,
+            max_in_flight=settings.agent_max_in_flight,
+        )
         self.registry = build_registry(
             agent_paths=settings.local_agent_path,
             allowlist=settings.local_agent_allowlist,
             local_workers=settings.local_workers,
             default_executor=settings.default_executor,
-            serverless_enabled=settings.enable_serverless,
-            extra=[self.teams],
+            serverless_enabled=serverless.cloud_ready,
+            extra=[self.teams, serverless],
         )
         self.deliverer = Deliverer(
             self.db,

@@ -46,9 +46,19 @@ async def wait_until(
 
 
 class ManagedProcess:
-    """A ``pulse`` subcommand in its own process group, logging to a file."""
+    """A ``pulse`` subcommand (or another ``program``) in its own process group, logging to a
+    file."""
 
-    def __init__(self, args: list[str], *, env: dict[str, str], cwd: Path, log_path: Path) -> None:
+    def __init__(
+        self,
+        args: list[str],
+        *,
+        env: dict[str, str],
+        cwd: Path,
+        log_path: Path,
+        program: list[str] | None = None,
+    ) -> None:
+        self.program = program or PULSE_CLI
         self.args = args
         self.env = env
         self.cwd = cwd
@@ -61,7 +71,7 @@ class ManagedProcess:
         began = time.perf_counter()
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [*PULSE_CLI, *self.args],
+                [*self.program, *self.args],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -72,7 +82,7 @@ class ManagedProcess:
         def healthy() -> bool:
             assert self.process is not None
             if self.process.poll() is not None:
-                raise RuntimeError(f"pulse {self.args[0]} exited early:\n{self.log()[-4000:]}")
+                raise RuntimeError(f"{self.name} exited early:\n{self.log()[-4000:]}")
             try:
                 return httpx.get(health_url, timeout=1).status_code == 200
             except httpx.TransportError:
@@ -80,6 +90,12 @@ class ManagedProcess:
 
         wait_for(healthy, timeout, f"{health_url} answering 200\n{self.log()[-4000:]}")
         self.started_in = time.perf_counter() - began
+
+    @property
+    def name(self) -> str:
+        """``pulse serve``, ``runagent serve``: what the process is, for messages."""
+        program = "pulse" if self.program is PULSE_CLI else Path(self.program[-1]).name
+        return f"{program} {self.args[0]}"
 
     @property
     def pid(self) -> int:

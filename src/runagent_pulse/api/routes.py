@@ -15,6 +15,8 @@ from runagent_pulse.api.schemas import (
     MAX_METADATA_BYTES,
     BatchCreate,
     BatchOut,
+    ExecutorList,
+    ExecutorOut,
     ParseIn,
     ResultOut,
     ResumeIn,
@@ -28,6 +30,7 @@ from runagent_pulse.api.schemas import (
 )
 from runagent_pulse.api.service import TaskService, _repeat_dict
 from runagent_pulse.api.views import result_view, run_view, task_view
+from runagent_pulse.domain.errors import InvalidTarget
 from runagent_pulse.store import runs as run_store
 from runagent_pulse.store import tasks as task_store
 from runagent_pulse.timespec import parse_schedule
@@ -205,3 +208,21 @@ async def get_config(request: Request, svc: Service) -> dict[str, object]:
         },
         "server_time": datetime.now(UTC).isoformat(),
     }
+
+
+@router.get("/executors", response_model=ExecutorList, tags=["system"])
+async def list_executors(request: Request, svc: Service) -> ExecutorList:
+    """Every executor this server has, whether tasks may use it, and if not, how to enable it."""
+    registry = svc.engine.executors
+    try:
+        resolved: str | None = registry.resolve(None)
+    except InvalidTarget:
+        resolved = None
+    return ExecutorList(
+        default_executor=request.app.state.settings.default_executor,
+        resolved_default=resolved,
+        items=[
+            ExecutorOut(name=name, available=state.available, reason=state.reason)
+            for name, state in registry.availability().items()
+        ],
+    )

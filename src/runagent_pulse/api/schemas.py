@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from runagent_pulse.timespec import TimespecError, parse_duration
 
@@ -20,7 +20,17 @@ ExecutorName = Annotated[
     str,
     Field(
         pattern=r"^[a-z][a-z0-9_]{0,39}$",
-        description="auto | local | echo | serverless | http | team (see GET /v1/config)",
+        description="auto | local | echo | serverless | http | team (see GET /v1/executors)",
+    ),
+]
+
+AgentHost = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=253,
+        pattern=r"^[A-Za-z0-9]([A-Za-z0-9.\-]*[A-Za-z0-9])?$|^[0-9A-Fa-f:.]+$",
+        description="serverless: host of an agent served by `runagent serve` (a name or an IP)",
     ),
 ]
 
@@ -114,6 +124,19 @@ class TaskCreate(TaskFields):
     user_id: Annotated[str, Field(max_length=200)] | None = None
     persistent_memory: bool = False
     idempotency_key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    agent_host: AgentHost | None = None
+    agent_port: Annotated[int, Field(ge=1, le=65535)] | None = Field(
+        None, description="serverless: port of the agent served by `runagent serve`"
+    )
+
+    @model_validator(mode="after")
+    def _host_and_port(self) -> TaskCreate:
+        if (self.agent_host is None) != (self.agent_port is None):
+            raise ValueError(
+                "agent_host and agent_port go together: give both to reach an agent served by "
+                "`runagent serve`, or neither for a RunAgent cloud agent"
+            )
+        return self
 
 
 class TaskPatch(TaskFields):
@@ -166,6 +189,8 @@ class TaskOut(BaseModel):
     metadata: dict[str, Any]
     user_id: str | None
     persistent_memory: bool
+    agent_host: str | None = None
+    agent_port: int | None = None
     callback_url: str | None
     when: str
     timezone: str
@@ -245,3 +270,19 @@ class ResultOut(BaseModel):
     execution_id: str | None = None
     error: str | None = None
     run: RunOut | None = None
+
+
+class ExecutorOut(BaseModel):
+    name: str
+    available: bool
+    reason: str | None = Field(
+        None, description="why it is unavailable (or what it cannot do), and how to change it"
+    )
+
+
+class ExecutorList(BaseModel):
+    default_executor: str = Field(description="DEFAULT_EXECUTOR: auto, serverless or local")
+    resolved_default: str | None = Field(
+        description="the executor a task without executor_type runs on; null if none is available"
+    )
+    items: list[ExecutorOut]

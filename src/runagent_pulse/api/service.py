@@ -9,6 +9,7 @@ from typing import Any
 
 from runagent_pulse.api.inserts import TaskInserter
 from runagent_pulse.api.schemas import RepeatIn, TaskCreate, TaskFields, TaskPatch, json_size
+from runagent_pulse.api.serverless_checks import check_agent_endpoint
 from runagent_pulse.api.team_checks import TEAM, check_prompt, check_team_tasks
 from runagent_pulse.delivery.ssrf import check_url
 from runagent_pulse.domain.errors import InvalidTransition, PulseError, ValidationError
@@ -70,6 +71,7 @@ class TaskService:
         executor = self.engine.executors.validate(
             req.executor_type, req.agent_id, req.entrypoint_tag
         )
+        check_agent_endpoint(self.engine.executors, executor, req.agent_host, req.agent_port)
         timezone = req.timezone or self.defaults.timezone
         schedule = self._schedule(req.when, timezone, req.repeat, now)
         default_timeout = (
@@ -92,6 +94,8 @@ class TaskService:
             "metadata": req.metadata or {},
             "user_id": req.user_id,
             "persistent_memory": req.persistent_memory,
+            "agent_host": req.agent_host,
+            "agent_port": req.agent_port,
             "callback_url": req.callback_url,
             "callback_secret": req.callback_secret,
             "when_text": req.when,

@@ -34,6 +34,8 @@ def task_view(task: Row) -> TaskOut:
         metadata=task["metadata"],
         user_id=task["user_id"],
         persistent_memory=task["persistent_memory"],
+        agent_host=task["agent_host"],
+        agent_port=task["agent_port"],
         callback_url=task["callback_url"],
         when=task["when_text"],
         timezone=task["timezone"],

@@ -8,6 +8,7 @@ import typer
 
 from runagent_pulse.cli import server_cmds
 from runagent_pulse.cli._client import Connection, PulseGroup
+from runagent_pulse.cli.executors_cmd import executors
 from runagent_pulse.cli.nodes_cmd import nodes
 from runagent_pulse.cli.runs_cmds import runs_app
 from runagent_pulse.cli.tasks_cmds import schedule, tasks_app
@@ -63,6 +64,7 @@ app.add_typer(runs_app, name="runs")
 app.add_typer(teams_app, name="teams")
 runs_app.command("conversation")(run_conversation)
 app.command("nodes", epilog=EPILOG)(nodes)
+app.command("executors", epilog=EPILOG)(executors)
 
 
 def main() -> None:

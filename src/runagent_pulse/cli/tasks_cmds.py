@@ -96,6 +96,13 @@ def schedule(
         str | None, typer.Option(help="Creating twice with this key returns the first task.")
     ] = None,
     name: Annotated[str | None, typer.Option(help="A name for the task.")] = None,
+    agent_host: Annotated[
+        str | None, typer.Option(help="serverless: host of an agent served by `runagent serve`.")
+    ] = None,
+    agent_port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="serverless: its port.")
+    ] = None,
+    user_id: Annotated[str | None, typer.Option(help="serverless: user id for memory.")] = None,
     wait: Annotated[bool, typer.Option("--wait", help="Wait for the (next) result.")] = False,
     wait_timeout: Annotated[
         float, typer.Option(min=0, help="Seconds --wait waits before exit code 4.")
@@ -120,6 +127,9 @@ def schedule(
             timeout=timeout_value,
             idempotency_key=idempotency_key,
             name=name,
+            agent_host=agent_host,
+            agent_port=agent_port,
+            user_id=user_id,
         )
         if not wait:
             if json_output:

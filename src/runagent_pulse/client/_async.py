@@ -38,6 +38,8 @@ _CREATE_FIELDS = (
     "catchup_window",
     "name",
     "callback_secret",
+    "agent_host",
+    "agent_port",
 )
 
 
@@ -172,8 +174,13 @@ class AsyncPulseClient:
         catchup_window: str | float | timedelta | None = None,
         name: str | None = None,
         callback_secret: str | None = None,
+        agent_host: str | None = None,
+        agent_port: int | None = None,
     ) -> AsyncPulseTask:
         """Create a task: run ``entrypoint_tag`` of ``agent_id`` with ``params`` at ``when``.
+
+        With ``executor_type="serverless"``, ``agent_host`` and ``agent_port`` reach an agent
+        served by ``runagent serve`` instead of RunAgent cloud.
 
         Raises ``InvalidWhenError`` for a ``when`` the server cannot read, ``ValidationError``
         for other bad fields. With an ``idempotency_key`` used before, returns the first task.
@@ -409,6 +416,12 @@ class AsyncPulseClient:
         """The server's effective settings: version, timezone, executors, timeouts, limits."""
         config: dict[str, Any] = await self._request("GET", "/v1/config")
         return config
+
+    async def list_executors(self) -> dict[str, Any]:
+        """The server's executors: ``{"default_executor", "resolved_default", "items": [{"name",
+        "available", "reason"}]}`` (``reason`` says how to enable an unavailable one)."""
+        executors: dict[str, Any] = await self._request("GET", "/v1/executors")
+        return executors
 
     async def list_nodes(self) -> list[dict[str, Any]]:
         """The ``pulse serve`` / ``pulse worker`` processes on the server's database, each with

@@ -132,6 +132,7 @@ class PulseClient:
     list_nodes = blocking(AsyncPulseClient.list_nodes)
     parse_when = blocking(AsyncPulseClient.parse_when)
     get_config = blocking(AsyncPulseClient.get_config)
+    list_executors = blocking(AsyncPulseClient.list_executors)
     health = blocking(AsyncPulseClient.health)
 
     @functools.wraps(AsyncPulseClient.iter_tasks)

@@ -59,6 +59,8 @@ async def execute_run(
         metadata=row["metadata"],
         user_id=row["user_id"],
         persistent_memory=row["persistent_memory"],
+        agent_host=row["agent_host"],
+        agent_port=row["agent_port"],
         on_event=on_event,
     )
     try:

@@ -33,6 +33,9 @@ class ExecutionContext:
     metadata: dict[str, Any] = field(default_factory=dict)
     user_id: str | None = None
     persistent_memory: bool = False
+    agent_host: str | None = None
+    """``serverless``: the host of an agent served by ``runagent serve`` (else RunAgent cloud)."""
+    agent_port: int | None = None
     cancelled: asyncio.Event = field(default_factory=asyncio.Event)
     on_event: Callable[[str, dict[str, Any]], None] | None = None
 
@@ -40,6 +43,15 @@ class ExecutionContext:
         """Append an entry to the run's log (for team runs, its conversation)."""
         if self.on_event is not None:
             self.on_event(kind, data)
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    """Whether an executor can take runs on this server, and if not, how to enable it."""
+
+    available: bool = True
+    reason: str | None = None
+    """Why it is unavailable (or what it cannot do), with the setting that changes it."""
 
 
 class Executor(abc.ABC):
@@ -53,6 +65,10 @@ class Executor(abc.ABC):
         Raises:
             InvalidTarget: the target can never run here (e.g. a module outside LOCAL_AGENT_PATH).
         """
+
+    def availability(self) -> Availability:
+        """Whether tasks may be scheduled here (the default: always)."""
+        return Availability()
 
     async def start(self) -> None:  # noqa: B027
         """Acquire long-lived resources (worker processes, HTTP pools). Called once."""

@@ -1,7 +1,8 @@
 """The executors a server offers, and how a task's ``executor_type`` picks one.
 
 ``None`` and ``"auto"`` follow ``DEFAULT_EXECUTOR``: ``"auto"`` means ``serverless`` when it is
-enabled and registered, else ``local``. An explicit name must be registered.
+enabled, configured with an API key and registered, else ``local``. An explicit name must be
+registered and available (:meth:`Executor.availability`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from runagent_pulse.domain.errors import InvalidTarget
-from runagent_pulse.executors.base import Executor
+from runagent_pulse.executors.base import Availability, Executor
 from runagent_pulse.executors.echo import EchoExecutor
 from runagent_pulse.executors.local import LocalExecutor
 
@@ -42,6 +43,10 @@ class ExecutorRegistry:
         """Registered executor names, sorted."""
         return sorted(self._executors)
 
+    def availability(self) -> dict[str, Availability]:
+        """Each registered executor's availability, by name (sorted)."""
+        return {name: self._executors[name].availability() for name in self.names()}
+
     def resolve(self, executor_type: str | None) -> str:
         """The executor name a task with ``executor_type`` runs on.
 
@@ -65,6 +70,12 @@ class ExecutorRegistry:
             raise InvalidTarget(
                 f"unknown executor_type {asked!r:.80}; available: {available}{hint}",
                 details={"executor_type": executor_type, "available": self.names()},
+            )
+        state = self._executors[name].availability()
+        if not state.available:
+            raise InvalidTarget(
+                f"executor {name!r} is not available: {state.reason}",
+                details={"executor_type": name, "reason": state.reason},
             )
         return name
 

@@ -42,6 +42,8 @@ DUE_COLUMNS = (
     tasks.c.metadata,
     tasks.c.user_id,
     tasks.c.persistent_memory,
+    tasks.c.agent_host,
+    tasks.c.agent_port,
     tasks.c.timeout_seconds,
 )
 

@@ -55,6 +55,8 @@ tasks = sa.Table(
     sa.Column("idempotency_key", sa.String(200), unique=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("agent_host", sa.String(253)),
+    sa.Column("agent_port", sa.Integer),
     sa.Index("ix_tasks_status_id", "status", "id"),
 )
 

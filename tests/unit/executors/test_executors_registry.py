@@ -17,6 +17,8 @@ from runagent_pulse.executors import (
     LocalExecutor,
     build_registry,
 )
+from runagent_pulse.executors.base import Availability
+from runagent_pulse.executors.serverless import NO_KEY, NOT_ENABLED, ServerlessExecutor
 
 
 class Recording(Executor):
@@ -170,3 +172,30 @@ def test_exports_are_sorted_and_complete() -> None:
     assert exported == sorted(exported)
     for name in exported:
         assert hasattr(executors_package, name)
+
+
+def test_an_unavailable_executor_is_refused_with_how_to_enable_it() -> None:
+    serverless = ServerlessExecutor(enabled=False, api_key=None)
+    reg = ExecutorRegistry({"local": Recording("local", []), "serverless": serverless})
+    assert reg.availability()["serverless"] == Availability(False, NOT_ENABLED)
+    assert reg.availability()["local"] == Availability()
+    with pytest.raises(InvalidTarget, match="set ENABLE_SERVERLESS_INTEGRATION=true") as info:
+        reg.resolve("serverless")
+    assert info.value.details == {"executor_type": "serverless", "reason": NOT_ENABLED}
+
+
+@pytest.mark.parametrize(
+    ("enabled", "key", "cloud_ready", "available", "reason"),
+    [
+        (False, None, False, False, NOT_ENABLED),
+        (False, "k", False, False, NOT_ENABLED),
+        (True, None, False, True, NO_KEY),
+        (True, "k", True, True, None),
+    ],
+)
+def test_serverless_availability(
+    enabled: bool, key: str | None, cloud_ready: bool, available: bool, reason: str | None
+) -> None:
+    executor = ServerlessExecutor(enabled=enabled, api_key=key)
+    assert executor.cloud_ready is cloud_ready
+    assert executor.availability() == Availability(available, reason)
