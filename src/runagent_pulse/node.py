@@ -13,6 +13,7 @@ from runagent_pulse.engine.clock import Clock, DatabaseClock, SystemClock
 from runagent_pulse.engine.engine import Engine, default_node_id
 from runagent_pulse.engine.retention import Retention
 from runagent_pulse.engine.wakeups import CrossNodeWakeups
+from runagent_pulse.executors.http import HttpExecutor
 from runagent_pulse.executors.registry import build_registry
 from runagent_pulse.executors.team.executor import TeamExecutor
 from runagent_pulse.executors.team.process_runtime import ProcessRuntime
@@ -54,7 +55,14 @@ class Node:
             local_workers=settings.local_workers,
             default_executor=settings.default_executor,
             serverless_enabled=settings.enable_serverless,
-            extra=[self.teams],
+            extra=[
+                self.teams,
+                HttpExecutor(
+                    allow_private=settings.callback_allow_private,
+                    max_response_bytes=settings.http_max_response_bytes,
+                    max_connections=settings.http_max_connections,
+                ),
+            ],
         )
         self.deliverer = Deliverer(
             self.db,

@@ -54,6 +54,13 @@ class Executor(abc.ABC):
             InvalidTarget: the target can never run here (e.g. a module outside LOCAL_AGENT_PATH).
         """
 
+    def validate_params(self, params: dict[str, Any]) -> None:  # noqa: B027
+        """Check at create and update time that ``params`` suit this executor.
+
+        Raises:
+            ValidationError: a field of ``params`` is wrong (the message names it).
+        """
+
     async def start(self) -> None:  # noqa: B027
         """Acquire long-lived resources (worker processes, HTTP pools). Called once."""
 
