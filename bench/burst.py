@@ -28,7 +28,7 @@ def measure_burst(
     *,
     count: int,
     make_task: MakeTask,
-    target: Target,
+    target: Target | None,
     env: dict[str, str] | None = None,
 ) -> list[Figure]:
     """Create ``count`` tasks due a few seconds ahead, all at one instant; runs/s after it."""

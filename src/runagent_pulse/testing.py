@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -218,49 +218,35 @@ class Received:
     body: bytes
 
 
-class _TargetHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as real agent servers do
-    server: _TargetServer
+async def read_request(reader: asyncio.StreamReader) -> Received:
+    """Read one HTTP/1.1 request with a ``content-length`` body (or none).
 
-    def _handle(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length else b""
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        self.server.target.record(Received(self.command, self.path, headers, body))
-        parts = self.path.strip("/").split("/")
-        if parts[0] == "status" and len(parts) > 1:
-            self._reply(int(parts[1]), b"answer of status " + parts[1].encode(), "text/plain")
-        elif parts[0] == "bytes" and len(parts) > 1:
-            self._reply(200, b"x" * int(parts[1]), "text/plain")
-        elif parts[0] == "slow":
-            self.server.target.release.wait(self.server.target.hold_bound)
-            self._reply(200, b'{"slow": true}', "application/json")
-        else:
-            echo = {"method": self.command, "path": self.path, "body": body.decode("utf-8")}
-            self._reply(200, json.dumps(echo).encode(), "application/json")
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle  # noqa: N815 - http.server names
-
-    def _reply(self, status: int, data: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("content-type", content_type)
-        self.send_header("content-length", str(len(data)))
-        self.send_header("set-cookie", "session=not-for-results")
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+    Raises:
+        asyncio.IncompleteReadError: the peer closed the connection first.
+    """
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    method, path, _version = lines[0].split(" ", 2)
+    headers = {
+        name.strip().lower(): value.strip()
+        for name, _, value in (line.partition(":") for line in lines[1:] if line)
+    }
+    body = await reader.readexactly(int(headers.get("content-length") or 0))
+    return Received(method, path, headers, body)
 
 
-class _TargetServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 1024
-    target: HttpTarget
+def _http_response(status: int, body: bytes, content_type: str) -> bytes:
+    head = (
+        f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
+        f"content-type: {content_type}\r\ncontent-length: {len(body)}\r\n"
+        "set-cookie: session=not-for-results\r\n\r\n"
+    )
+    return head.encode() + body
 
 
 class HttpTarget:
-    """An HTTP server on 127.0.0.1 (in a thread of this process) that records every request.
+    """An HTTP/1.1 server on 127.0.0.1 (asyncio, in a thread of this process, keep-alive) that
+    records every request.
 
     Paths: ``/status/<code>`` answers that code (body ``answer of status <code>``);
     ``/bytes/<n>`` answers ``n`` bytes; ``/slow`` answers only once :attr:`release` is set (or
@@ -272,22 +258,61 @@ class HttpTarget:
         self.hold_bound = hold_bound
         self.release = threading.Event()
         self.received: list[Received] = []
-        self._lock = threading.Lock()
-        self._server = _TargetServer(("127.0.0.1", 0), _TargetHandler)
-        self._server.target = self
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def record(self, request: Received) -> None:
-        with self._lock:
-            self.received.append(request)
+        self.connections = 0
+        """TCP connections accepted so far."""
+        self.url = ""
+        self._loop = asyncio.new_event_loop()
+        self._server: asyncio.Server | None = None
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
     def start(self) -> HttpTarget:
         self._thread.start()
+        future = asyncio.run_coroutine_threadsafe(
+            asyncio.start_server(self._serve, "127.0.0.1", 0), self._loop
+        )
+        self._server = future.result(timeout=10)
+        self.url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
         return self
 
     def stop(self) -> None:
         self.release.set()
-        self._server.shutdown()
-        self._server.server_close()
+
+        async def close() -> None:
+            if self._server is not None:
+                self._server.close()
+            connections = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in connections:
+                task.cancel()
+            await asyncio.gather(*connections, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(close(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+        self._loop.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while True:
+                request = await read_request(reader)
+                self.received.append(request)
+                writer.write(await self._answer(request.method, request.path, request.body))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def _answer(self, method: str, path: str, body: bytes) -> bytes:
+        parts = path.strip("/").split("/")
+        if parts[0] == "status" and len(parts) > 1:
+            return _http_response(
+                int(parts[1]), f"answer of status {parts[1]}".encode(), "text/plain"
+            )
+        if parts[0] == "bytes" and len(parts) > 1:
+            return _http_response(200, b"x" * int(parts[1]), "text/plain")
+        if parts[0] == "slow":
+            await asyncio.to_thread(self.release.wait, self.hold_bound)
+            return _http_response(200, b'{"slow": true}', "application/json")
+        echo = {"method": method, "path": path, "body": body.decode("utf-8")}
+        return _http_response(200, json.dumps(echo).encode(), "application/json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from runagent_pulse.domain.errors import ExecutionError
 from runagent_pulse.executors.base import ExecutionContext
 from runagent_pulse.executors.http import HttpExecutor
-from runagent_pulse.testing import HttpTarget, execution_context, free_port
+from runagent_pulse.testing import HttpTarget, execution_context, free_port, wait_until
 
 
 def make_ctx(params: dict[str, Any]) -> ExecutionContext:
@@ -138,3 +139,26 @@ async def test_private_address_refused_when_not_allowed(target: HttpTarget) -> N
     assert caught.value.error_type == "UnsafeURL"
     assert "PULSE_CALLBACK_ALLOW_PRIVATE" in caught.value.message
     assert target.received == []
+
+
+async def test_a_burst_waits_for_slots_and_never_exceeds_the_pool(target: HttpTarget) -> None:
+    http = HttpExecutor(allow_private=True, max_response_bytes=1024, max_connections=4)
+    await http.start()
+    try:
+        runs = [
+            asyncio.create_task(http.execute(make_ctx({"url": f"{target.url}/slow"})))
+            for _ in range(12)
+        ]
+        await wait_until(lambda: _count(target, 4), what="4 requests in flight")
+        assert len(target.received) == 4  # the other 8 runs wait for a slot
+        target.release.set()
+        results = await asyncio.gather(*runs)
+    finally:
+        await http.close()
+    assert [r["body"] for r in results] == [{"slow": True}] * 12
+    assert len(target.received) == 12
+    assert target.connections <= 4
+
+
+async def _count(target: HttpTarget, expected: int) -> bool:
+    return len(target.received) >= expected
