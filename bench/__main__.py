@@ -25,6 +25,7 @@ SCENARIOS = (
     "callbacks",
     "teams",
     "serverless",
+    "http",
 )
 
 

@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     )
     run_retention: timedelta = Field(timedelta(days=30), alias="PULSE_RUN_RETENTION")
     max_params_bytes: int = Field(256 * 1024, ge=1024, alias="PULSE_MAX_PARAMS_BYTES")
+    http_max_response_bytes: int = Field(
+        1024 * 1024, ge=1024, le=64 * 1024 * 1024, alias="PULSE_HTTP_MAX_RESPONSE_BYTES"
+    )
+    http_max_connections: int = Field(100, ge=1, le=10_000, alias="PULSE_HTTP_MAX_CONNECTIONS")
 
     @field_validator("timezone")
     @classmethod

@@ -13,6 +13,7 @@ from runagent_pulse.engine.clock import Clock, DatabaseClock, SystemClock
 from runagent_pulse.engine.engine import Engine, default_node_id
 from runagent_pulse.engine.retention import Retention
 from runagent_pulse.engine.wakeups import CrossNodeWakeups
+from runagent_pulse.executors.http import HttpExecutor
 from runagent_pulse.executors.registry import build_registry
 from runagent_pulse.executors.serverless import ServerlessExecutor
 from runagent_pulse.executors.team.executor import TeamExecutor
@@ -62,7 +63,15 @@ class Node:
             local_workers=settings.local_workers,
             default_executor=settings.default_executor,
             serverless_enabled=serverless.cloud_ready,
-            extra=[self.teams, serverless],
+            extra=[
+                self.teams,
+                serverless,
+                HttpExecutor(
+                    allow_private=settings.callback_allow_private,
+                    max_response_bytes=settings.http_max_response_bytes,
+                    max_connections=settings.http_max_connections,
+                ),
+            ],
         )
         self.deliverer = Deliverer(
             self.db,

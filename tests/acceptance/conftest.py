@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from runagent_pulse import PulseClient
 from tests.acceptance.server import PulseServer
 
 API_KEY = "test-key-123"
@@ -12,11 +13,21 @@ API_KEY = "test-key-123"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
-    """One ``pulse serve`` per test module (no API key)."""
-    srv = PulseServer(tmp_path_factory.mktemp("pulse"), env={"PULSE_RUN_TIMEOUT": "20s"})
+    """One ``pulse serve`` per test module (no API key; http responses capped at 2048 bytes)."""
+    srv = PulseServer(
+        tmp_path_factory.mktemp("pulse"),
+        env={"PULSE_RUN_TIMEOUT": "20s", "PULSE_HTTP_MAX_RESPONSE_BYTES": "2048"},
+    )
     srv.start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture
+def pulse(server: PulseServer) -> Iterator[PulseClient]:
+    """An SDK client of ``server``."""
+    with PulseClient(server_url=server.url) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The guide's two examples run against a real server (and a real webhook handler)."""
+"""The examples run against a real server (and a real webhook handler or HTTP agent)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from runagent_pulse.testing import HttpTarget
 from tests.acceptance.server import PulseServer, WebhookHandler, wait_for
 
 ROOT = Path(__file__).parents[2]
@@ -68,3 +69,26 @@ def test_polling_example_prints_the_result(example_server: PulseServer) -> None:
         {"PULSE_SERVER_URL": example_server.url, "PULSE_EXAMPLE_WHEN": "in 2 seconds"},
     )
     assert "Result: Processed: Hello for developer" in out
+
+
+def test_local_agent_example_runs_three_times(example_server: PulseServer) -> None:
+    out = run_example("schedule_local_agent_example.py", {"PULSE_SERVER_URL": example_server.url})
+    assert "First result: Processed: Hello for developer" in out
+    assert out.count(": success -> Processed: Hello for developer") == 3
+
+
+def test_http_example_calls_the_agent_with_the_run_id(example_server: PulseServer) -> None:
+    target = HttpTarget().start()
+    try:
+        out = run_example(
+            "schedule_http_example.py",
+            {"PULSE_SERVER_URL": example_server.url, "PULSE_HTTP_URL": f"{target.url}/run"},
+        )
+    finally:
+        target.stop()
+    assert "'Authorization': '[redacted]', 'X-Team': 'support'" in out
+    assert "HTTP 200" in out
+    [seen] = target.received
+    assert f"(run {seen.headers['idempotency-key']})" in out
+    assert seen.headers["authorization"] == "Bearer example-token"
+    assert json.loads(seen.body) == {"prompt": "Summarise today's tickets"}

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
-import pytest
-
 from runagent_pulse import PulseClient
-from tests.acceptance.server import PulseServer, wait_for
-
-
-@pytest.fixture
-def pulse(server: PulseServer) -> Iterator[PulseClient]:
-    with PulseClient(server_url=server.url) as client:
-        yield client
+from tests.acceptance.server import wait_for
 
 
 def test_local_agent_now_completes_with_its_result(pulse: PulseClient) -> None:

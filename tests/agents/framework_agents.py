@@ -66,3 +66,20 @@ crew = Crew()
 agent = Agent()
 sync_agent = SyncAgent()
 doubler = CallableObject()
+
+
+class SessionAgent:
+    """Agno-like ``arun(input, *, user_id, session_id, **kwargs)``: echoes what it was given."""
+
+    async def arun(
+        self,
+        input: str,
+        *,
+        user_id: str | None = None,
+        session_id: str | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        return {"input": input, "user_id": user_id, "session_id": session_id, **kwargs}
+
+
+session_agent = SessionAgent()

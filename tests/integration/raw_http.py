@@ -7,6 +7,8 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
+from runagent_pulse.testing import Received, read_request
+
 
 def response(status: str, *headers: str, body: bytes = b"") -> bytes:
     """The bytes of an HTTP/1.1 response, e.g. ``response("503 Service Unavailable")``."""
@@ -15,14 +17,6 @@ def response(status: str, *headers: str, body: bytes = b"") -> bytes:
 
 
 OK = response("200 OK")
-
-
-@dataclass
-class Received:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
 
 
 @dataclass
@@ -40,15 +34,7 @@ class RawReceiver:
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            method, path, _ = lines[0].split(" ", 2)
-            headers = {
-                k.strip().lower(): v.strip()
-                for k, _, v in (line.partition(":") for line in lines[1:] if line)
-            }
-            body = await reader.readexactly(int(headers.get("content-length", "0")))
-            self.received.append(Received(method, path, headers, body))
+            self.received.append(await read_request(reader))
             if self.hang:
                 await self.release.wait()
                 return

@@ -17,6 +17,7 @@ from runagent_pulse.domain.ids import new_id
 from runagent_pulse.domain.plans import NewRun
 from runagent_pulse.domain.statuses import Activity, RunStatus, TaskStatus, Trigger
 from runagent_pulse.engine.engine import Engine
+from runagent_pulse.executors.http_request import HTTP, restore_redacted
 from runagent_pulse.store import runs as run_store
 from runagent_pulse.store import tasks as task_store
 from runagent_pulse.store.sql import Row
@@ -72,6 +73,7 @@ class TaskService:
             req.executor_type, req.agent_id, req.entrypoint_tag
         )
         check_agent_endpoint(self.engine.executors, executor, req.agent_host, req.agent_port)
+        self.engine.executors.validate_params(executor, req.params or {})
         timezone = req.timezone or self.defaults.timezone
         schedule = self._schedule(req.when, timezone, req.repeat, now)
         default_timeout = (
@@ -201,6 +203,10 @@ class TaskService:
             task = await task_store.get_task(conn, task_id)
             if task["executor_type"] == TEAM and "params" in values:
                 check_prompt(values["params"])
+            if task["executor_type"] == HTTP and "params" in values:
+                values["params"] = restore_redacted(values["params"], task["params"])
+            if "params" in values:
+                self.engine.executors.validate_params(task["executor_type"], values["params"])
             reschedule = {"when", "timezone", "repeat"} & req.model_fields_set
             if reschedule:
                 when = req.when or task["when_text"]

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from runagent_pulse.api.schemas import ResultOut, RunOut, TaskOut
 from runagent_pulse.domain.statuses import RunStatus, TaskStatus
+from runagent_pulse.executors.http_request import HTTP, redact_params
 from runagent_pulse.store.sql import Row
 from runagent_pulse.timespec import Schedule, schedule_from_spec
 
@@ -30,7 +31,7 @@ def task_view(task: Row) -> TaskOut:
         agent_id=task["agent_id"],
         entrypoint_tag=task["entrypoint_tag"],
         executor_type=task["executor_type"],
-        params=task["params"],
+        params=(redact_params(task["params"]) if task["executor_type"] == HTTP else task["params"]),
         metadata=task["metadata"],
         user_id=task["user_id"],
         persistent_memory=task["persistent_memory"],

@@ -187,8 +187,45 @@ class AsyncPulseClient:
         """
         arguments = dict(locals())
         del arguments["self"]
-        body = task_body(arguments)
-        return self._task(await self._request("POST", "/v1/tasks", json=body))
+        return await self._create(arguments)
+
+    async def _create(self, fields: Mapping[str, Any]) -> AsyncPulseTask:
+        return self._task(await self._request("POST", "/v1/tasks", json=task_body(fields)))
+
+    async def schedule_http(
+        self,
+        url: str,
+        method: str = "POST",
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        when: str = "now",
+        timeout: float | str | timedelta | None = None,  # noqa: ASYNC109 - the run timeout
+        callback_url: str | None = None,
+        repeat: Mapping[str, Any] | None = None,
+        **options: Any,
+    ) -> AsyncPulseTask:
+        """Schedule an HTTP request: at ``when`` Pulse sends ``method url`` with ``body`` (a
+        JSON value, or a string sent as is) and ``headers``, and the response
+        (``{"status", "headers", "body", "truncated"}``) is the run's result. A non-2xx answer
+        fails the run; connection errors, timeouts, 408, 429 and 5xx are retried per ``retry``.
+
+        ``options`` are ``schedule_agent``'s other keyword arguments (``retry``, ``metadata``,
+        ``idempotency_key``, ``timezone``, ``overlap``, ``name``, ...). Each request carries
+        ``Idempotency-Key: <run id>``. Raises ``UnsafeURLError`` for a URL the server refuses.
+        """
+        request = {"url": url, "method": method, "body": body, "headers": headers}
+        fields = {
+            **options,
+            "agent_id": "http",
+            "entrypoint_tag": "request",
+            "executor_type": "http",
+            "when": when,
+            "timeout": timeout,
+            "callback_url": callback_url,
+            "repeat": repeat,
+            "params": {key: value for key, value in request.items() if value is not None},
+        }
+        return await self._create(fields)
 
     async def schedule_batch(self, tasks: list[Mapping[str, Any]]) -> list[AsyncPulseTask]:
         """Create many tasks at once, all or nothing. Each item takes ``schedule_agent``'s
@@ -367,7 +404,7 @@ class AsyncPulseClient:
             "when": when,
             "params": {"prompt": prompt},
         }
-        return self._task(await self._request("POST", "/v1/tasks", json=task_body(fields)))
+        return await self._create(fields)
 
     async def get_conversation(self, run_id: str) -> dict[str, Any]:
         """What the agents of a team run said: ``{"run_id", "deployment_id",

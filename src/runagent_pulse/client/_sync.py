@@ -105,6 +105,7 @@ class PulseClient:
         return f"{type(self).__name__}(server_url={self.server_url!r})"
 
     schedule_agent = _returning_task(AsyncPulseClient.schedule_agent)
+    schedule_http = _returning_task(AsyncPulseClient.schedule_http)
     schedule_batch = _returning_tasks(AsyncPulseClient.schedule_batch)
     get_task = _returning_task(AsyncPulseClient.get_task)
     list_tasks = _returning_tasks(AsyncPulseClient.list_tasks)

@@ -54,7 +54,7 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
     return max(seconds, 0.0)
 
 
-def _describe_connect_error(exc: BaseException) -> str:
+def describe_connect_error(exc: BaseException) -> str:
     chain: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and current not in chain:
@@ -138,7 +138,7 @@ async def send_once(
     except (TimeoutError, httpx.TimeoutException):
         return outcome("retry", error=f"timed out after {_seconds(timeout)}")
     except httpx.ConnectError as exc:
-        return outcome("retry", error=_describe_connect_error(exc))
+        return outcome("retry", error=describe_connect_error(exc))
     except httpx.InvalidURL as exc:
         return outcome("retry", error=f"invalid URL: {exc}")
     except httpx.HTTPError as exc:

@@ -2,6 +2,7 @@
 
 from runagent_pulse.executors.base import Availability, ExecutionContext, Executor
 from runagent_pulse.executors.echo import EchoExecutor
+from runagent_pulse.executors.http import HttpExecutor
 from runagent_pulse.executors.local import LocalExecutor
 from runagent_pulse.executors.registry import ExecutorRegistry, build_registry
 from runagent_pulse.executors.results import to_json_value
@@ -13,6 +14,7 @@ __all__ = [
     "ExecutionContext",
     "Executor",
     "ExecutorRegistry",
+    "HttpExecutor",
     "LocalExecutor",
     "ServerlessExecutor",
     "build_registry",

@@ -70,6 +70,13 @@ class Executor(abc.ABC):
         """Whether tasks may be scheduled here (the default: always)."""
         return Availability()
 
+    def validate_params(self, params: dict[str, Any]) -> None:  # noqa: B027
+        """Check at create and update time that ``params`` suit this executor.
+
+        Raises:
+            ValidationError: a field of ``params`` is wrong (the message names it).
+        """
+
     async def start(self) -> None:  # noqa: B027
         """Acquire long-lived resources (worker processes, HTTP pools). Called once."""
 

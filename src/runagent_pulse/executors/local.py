@@ -12,10 +12,10 @@ worker before importing):
   attribute ``tag`` is taken (``my_agent/process.py`` defining ``process``). A module is never an
   entrypoint.
 - The entrypoint is called with the params as keyword arguments: a function (sync, or async on
-  the worker's event loop), or an object's ``ainvoke`` / ``invoke`` (LangGraph, so pass
-  ``{"input": state}``), ``kickoff`` (CrewAI, ``{"inputs": ...}``), ``arun`` / ``run`` (Agno,
-  ``{"input": ...}``), in that order of preference, or the object itself if callable. The result
-  is coerced to JSON in the worker (:mod:`.results`).
+  the worker's event loop), or an object's ``ainvoke`` / ``invoke`` (LangGraph), ``kickoff``
+  (CrewAI), ``arun`` / ``run`` (Agno), in that order of preference, with the user guide's
+  parameter shapes mapped onto each (:mod:`.frameworks`), or the object itself if callable. The
+  result is coerced to JSON in the worker (:mod:`.results`).
 
 A fixed pool of long-lived workers (fresh interpreters, see :mod:`.local_worker`) each runs one
 job at a time; a run that finds every worker busy waits its turn (FIFO) and can be cancelled while

@@ -39,6 +39,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from runagent_pulse.domain.errors import InvalidTarget, ResultNotSerializable
+from runagent_pulse.executors.frameworks import Call, adapt
 from runagent_pulse.executors.results import to_json_value
 
 __all__ = [
@@ -163,16 +164,17 @@ def _has_submodule(module: types.ModuleType, name: str) -> bool:
         return False
 
 
-def _callable_of(target: Any, where: str) -> Any:
-    """The function to call for ``target``: itself, or its framework method (``ainvoke``...)."""
+def _callable_of(target: Any, where: str) -> tuple[str | None, Any]:
+    """The function to call for ``target``: itself, or its framework method (``ainvoke``...),
+    with that method's name (None for the target itself)."""
     if inspect.isfunction(target) or inspect.ismethod(target) or isinstance(target, type):
-        return target
+        return None, target
     for method_name in _PROTOCOL_METHODS:
         method = getattr(target, method_name, None)
         if callable(method):
-            return method
+            return method_name, method
     if callable(target):
-        return target
+        return None, target
     raise AgentLoadError(
         "EntrypointNotFound",
         f"{where} is of type {type(target).__name__}: neither callable nor has any of "
@@ -185,7 +187,7 @@ class _Worker:
     def __init__(self, agent_paths: list[Path], allowlist: list[str]) -> None:
         self.agent_paths = agent_paths
         self.allowlist = allowlist
-        self.entrypoints: dict[tuple[str, str], Any] = {}
+        self.entrypoints: dict[tuple[str, str], Call] = {}
         self.runner: asyncio.Runner | None = None
 
     def handle(self, job: list[Any]) -> list[Any]:
@@ -197,7 +199,7 @@ class _Worker:
             target = self.entrypoints.get((agent_id, tag))
             if target is None:
                 target = self.entrypoints[agent_id, tag] = self.resolve(agent_id, tag)
-            return [MSG_OK, to_json_value(self.call(target, params))]
+            return [MSG_OK, to_json_value(self.call(target, params, run_id))]
         except AgentLoadError as exc:
             return [MSG_ERROR, exc.error_type, exc.message[:MAX_MESSAGE_CHARS], exc.retryable]
         except ResultNotSerializable as exc:
@@ -230,7 +232,11 @@ class _Worker:
             )
         return module
 
-    def resolve(self, agent_id: str, tag: str) -> Any:
+    def resolve(self, agent_id: str, tag: str) -> Call:
+        """How to call the entrypoint, adapted to the guide's parameter shapes."""
+        return adapt(*self.locate(agent_id, tag))
+
+    def locate(self, agent_id: str, tag: str) -> tuple[str | None, Any]:
         try:
             check_entrypoint_tag(tag)
         except InvalidTarget as exc:
@@ -264,8 +270,8 @@ class _Worker:
             )
         return _callable_of(target, f"{agent_id}.{tag}")
 
-    def call(self, target: Any, params: dict[str, Any]) -> Any:
-        result = target(**params)
+    def call(self, target: Call, params: dict[str, Any], run_id: str) -> Any:
+        result = target(params, run_id)
         if inspect.isawaitable(result):
             if self.runner is None:
                 self.runner = asyncio.Runner()
@@ -282,7 +288,7 @@ def load_entrypoint(
     Raises:
         AgentLoadError: ``AgentNotFound`` or ``EntrypointNotFound``, with a message that says why.
     """
-    return _Worker(list(agent_paths), list(allowlist)).resolve(agent_id, entrypoint_tag)
+    return _Worker(list(agent_paths), list(allowlist)).locate(agent_id, entrypoint_tag)[1]
 
 
 async def _await(awaitable: Any) -> Any:

@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from runagent_pulse.domain.errors import InvalidTarget
 from runagent_pulse.executors.base import Availability, Executor
@@ -102,6 +103,16 @@ class ExecutorRegistry:
         name = self.resolve(executor_type)
         self._executors[name].validate_target(agent_id, entrypoint_tag)
         return name
+
+    def validate_params(self, name: str, params: dict[str, Any]) -> None:
+        """Check ``params`` for the executor ``name`` (nothing to check if it is not registered).
+
+        Raises:
+            ValidationError: the executor refuses ``params``.
+        """
+        executor = self._executors.get(name)
+        if executor is not None:
+            executor.validate_params(params)
 
     async def start(self) -> None:
         """Start every executor; if one fails, close those already started and re-raise."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest_asyncio
 
 from runagent_pulse.domain.errors import ExecutionError, ResultNotSerializable
 from runagent_pulse.executors import ExecutionContext, LocalExecutor
+from runagent_pulse.testing import execution_context
 
 pytestmark = pytest.mark.slow
 
@@ -23,16 +23,7 @@ WAIT_LIMIT = 10.0
 
 
 def make_ctx(agent_id: str, tag: str, **params: Any) -> ExecutionContext:
-    return ExecutionContext(
-        run_id="run_42",
-        task_id="task_7",
-        attempt=2,
-        scheduled_for=datetime(2030, 1, 1, tzinfo=UTC),
-        agent_id=agent_id,
-        entrypoint_tag=tag,
-        params=params,
-        deadline=time.monotonic() + 60,
-    )
+    return execution_context(agent_id, tag, params, run_id="run_42", task_id="task_7", attempt=2)
 
 
 async def wait_until(predicate: Callable[[], bool], what: str) -> None:

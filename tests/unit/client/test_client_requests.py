@@ -80,6 +80,41 @@ async def test_schedule_agent_defaults_send_only_what_the_server_needs(
     }
 
 
+async def test_schedule_http_puts_the_request_in_params(
+    server: FakeServer, client: AsyncPulseClient
+) -> None:
+    server.on("POST", "/v1/tasks", reply(201, task_json()))
+    await client.schedule_http(
+        "https://agents.example.com/run",
+        body={"prompt": "hi"},
+        headers={"Authorization": "Bearer k"},
+        when="every day at 9am",
+        timeout="2m",
+        retry={"max_attempts": 5},
+        metadata={"team": "support"},
+    )
+    assert server.last_json() == {
+        "agent_id": "http",
+        "entrypoint_tag": "request",
+        "executor_type": "http",
+        "when": "every day at 9am",
+        "timeout": "2m",
+        "retry": {"max_attempts": 5},
+        "metadata": {"team": "support"},
+        "params": {
+            "url": "https://agents.example.com/run",
+            "method": "POST",
+            "body": {"prompt": "hi"},
+            "headers": {"Authorization": "Bearer k"},
+        },
+    }
+    await client.schedule_http("https://agents.example.com/ping", method="GET")
+    assert server.last_json()["params"] == {
+        "url": "https://agents.example.com/ping",
+        "method": "GET",
+    }
+
+
 async def test_no_authorization_header_without_api_key(server: FakeServer) -> None:
     server.on("GET", "/health", reply(200, {"status": "ok"}))
     async with AsyncPulseClient(transport=server.transport) as pulse:

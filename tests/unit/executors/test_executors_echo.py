@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from runagent_pulse.domain.errors import ExecutionError
 from runagent_pulse.executors import EchoExecutor, ExecutionContext
+from runagent_pulse.testing import execution_context
 
 
 def make_ctx(**params: Any) -> ExecutionContext:
-    return ExecutionContext(
-        run_id="run_1",
-        task_id="task_1",
-        attempt=1,
-        scheduled_for=datetime(2030, 1, 1, tzinfo=UTC),
-        agent_id="anything",
-        entrypoint_tag="anything",
-        params=params,
-        deadline=time.monotonic() + 60,
-    )
+    return execution_context("anything", "anything", params)
 
 
 async def test_returns_a_copy_of_the_params() -> None:

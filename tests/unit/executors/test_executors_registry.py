@@ -8,12 +8,13 @@ from typing import Any
 import pytest
 
 import runagent_pulse.executors as executors_package
-from runagent_pulse.domain.errors import InvalidTarget
+from runagent_pulse.domain.errors import InvalidTarget, ValidationError
 from runagent_pulse.executors import (
     EchoExecutor,
     ExecutionContext,
     Executor,
     ExecutorRegistry,
+    HttpExecutor,
     LocalExecutor,
     build_registry,
 )
@@ -199,3 +200,14 @@ def test_serverless_availability(
     executor = ServerlessExecutor(enabled=enabled, api_key=key)
     assert executor.cloud_ready is cloud_ready
     assert executor.availability() == Availability(available, reason)
+
+
+def test_validate_params_asks_the_executor_and_skips_unregistered_names() -> None:
+    registry = ExecutorRegistry(
+        {"http": HttpExecutor(allow_private=False, max_response_bytes=1024)}
+    )
+    registry.validate_params("serverless", {"anything": 1})  # not registered here: no opinion
+    registry.validate_params("http", {"url": "https://example.com/"})
+    with pytest.raises(ValidationError) as caught:
+        registry.validate_params("http", {"url": "https://example.com/", "method": "BREW"})
+    assert caught.value.details["field"] == "params.method"
