@@ -126,6 +126,9 @@ class Engine:
         self._wake.set()
         dispatcher = self._loops[0] if self._loops else None
         if dispatcher is not None:
+            # Let a claim in flight finish and start its runs (cancelling it mid-claim would
+            # leave claimed runs unstarted until their lease expires); the loop then ends.
+            await asyncio.wait([dispatcher], timeout=grace)
             dispatcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await dispatcher
@@ -166,7 +169,7 @@ class Engine:
     async def claim_once(self) -> int:
         """Claim and start what is due now, up to free capacity; return how many started."""
         capacity = min(self.max_concurrent_runs - len(self._active), self.claim_batch)
-        if capacity <= 0:
+        if capacity <= 0 or self._stop.is_set():
             return 0
         now = self.clock.now()
 

@@ -82,6 +82,9 @@ class CompletionResult:
     retries: int = 0
     unparked: int = 0
     completed_tasks: list[str] = field(default_factory=list)
+    may_complete: list[str] = field(default_factory=list)
+    """Tasks with no fire left that still had a live run in the transaction's view (on
+    PostgreSQL another node may be finishing it): check again after the commit."""
 
 
 async def record_outcomes(
@@ -96,13 +99,18 @@ async def record_outcomes(
     result = CompletionResult()
     by_id = {o.run_id: o for o in outcomes}
     rows: list[Row] = []
-    for batch in chunks(by_id):
-        rows += await fetch_all(
-            conn,
+    for batch in chunks(sorted(by_id)):
+        stmt = (
             sa.select(*FINISHED_COLUMNS)
             .join(tasks, tasks.c.id == runs.c.task_id)
-            .where(runs.c.id.in_(batch), runs.c.status == RunStatus.RUNNING),
+            .where(runs.c.id.in_(batch), runs.c.status == RunStatus.RUNNING)
         )
+        if conn.dialect.name == "postgresql":
+            # Lock first (in id order, so two writers cannot deadlock): a concurrent writer
+            # recording the same run (a success racing lease recovery) commits before this
+            # reads, and the run is no longer ``running`` here, so it is not retried twice.
+            stmt = stmt.order_by(runs.c.id).with_for_update(of=runs)
+        rows += await fetch_all(conn, stmt)
     rows = [row for row in rows if by_id[row["id"]].expected_owner in (None, row["lease_owner"])]
     if not rows:
         return result
@@ -153,7 +161,7 @@ async def _update_tasks(conn: AsyncConnection, result: CompletionResult, now: da
             live[row["task_id"]].add("buffered" if row["buffered"] else row["status"])
     counts = []
     unpark: list[str] = []
-    complete: list[str] = []
+    fired_out: list[str] = []
     for task_id, finished in per_task.items():
         last_row, last = max(finished, key=lambda pair: pair[1].finished_at)
         states = live[task_id]
@@ -179,12 +187,8 @@ async def _update_tasks(conn: AsyncConnection, result: CompletionResult, now: da
             and last_row["task_status"] == TaskStatus.ACTIVE
         ):
             unpark.append(task_id)
-        if (
-            not states
-            and last_row["next_run_at"] is None
-            and last_row["task_status"] == TaskStatus.ACTIVE
-        ):
-            complete.append(task_id)
+        if last_row["next_run_at"] is None and last_row["task_status"] == TaskStatus.ACTIVE:
+            fired_out.append(task_id)
     await execute_many(conn, _count, counts)
     for batch in chunks(unpark):
         await conn.execute(
@@ -196,15 +200,36 @@ async def _update_tasks(conn: AsyncConnection, result: CompletionResult, now: da
             )
             .values(buffered=False, due_at=now)
         )
-    for batch in chunks(complete):
-        await conn.execute(
-            tasks.update()
-            .where(
-                tasks.c.id.in_(batch),
-                tasks.c.status == TaskStatus.ACTIVE,
-                tasks.c.next_run_at.is_(None),
-            )
-            .values(status=TaskStatus.COMPLETED)
-        )
     result.unparked = len(unpark)
-    result.completed_tasks = complete
+    result.completed_tasks = await complete_idle_tasks(conn, fired_out)
+    done = set(result.completed_tasks)
+    result.may_complete = [task_id for task_id in fired_out if task_id not in done]
+
+
+async def complete_idle_tasks(conn: AsyncConnection, task_ids: list[str]) -> list[str]:
+    """Mark ``completed`` those of ``task_ids`` that are active, have no fire left and no
+    scheduled or running run; return their ids."""
+    live = (
+        sa.select(runs.c.id)
+        .where(
+            runs.c.task_id == tasks.c.id,
+            runs.c.status.in_([RunStatus.RUNNING, RunStatus.SCHEDULED]),
+        )
+        .exists()
+    )
+    completed: list[str] = []
+    for batch in chunks(task_ids):
+        completed += (
+            await conn.scalars(
+                tasks.update()
+                .where(
+                    tasks.c.id.in_(batch),
+                    tasks.c.status == TaskStatus.ACTIVE,
+                    tasks.c.next_run_at.is_(None),
+                    ~live,
+                )
+                .values(status=TaskStatus.COMPLETED)
+                .returning(tasks.c.id)
+            )
+        ).all()
+    return completed
