@@ -1,6 +1,6 @@
-"""Real Pulse processes for tests and benchmarks: ``pulse serve`` and ``pulse webhook-handler``
-as subprocesses on 127.0.0.1, each in its own process group so that stopping (or ``kill -9``)
-ends exactly what it started."""
+"""Real Pulse processes for tests and benchmarks: ``pulse serve``, ``pulse worker`` and
+``pulse webhook-handler`` as subprocesses on 127.0.0.1, each in its own process group so that
+stopping (or ``kill -9``) ends exactly what it started; and throwaway PostgreSQL databases."""
 
 from __future__ import annotations
 
@@ -11,10 +11,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
+import sqlalchemy as sa
 
 PULSE_CLI = [sys.executable, "-c", "from runagent_pulse.cli import main; main()"]
 
@@ -57,7 +61,7 @@ class ManagedProcess:
         self.started_in = 0.0
         """Seconds the last :meth:`start` took until the process answered."""
 
-    def _start(self, health_url: str, timeout: float) -> None:
+    def _start(self, ready: Callable[[], bool], timeout: float, what: str) -> None:
         began = time.perf_counter()
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
@@ -69,16 +73,16 @@ class ManagedProcess:
                 start_new_session=True,
             )
 
-        def healthy() -> bool:
+        def started() -> bool:
             assert self.process is not None
             if self.process.poll() is not None:
                 raise RuntimeError(f"pulse {self.args[0]} exited early:\n{self.log()[-4000:]}")
             try:
-                return httpx.get(health_url, timeout=1).status_code == 200
+                return ready()
             except httpx.TransportError:
                 return False
 
-        wait_for(healthy, timeout, f"{health_url} answering 200\n{self.log()[-4000:]}")
+        wait_for(started, timeout, f"{what}\n{self.log()[-4000:]}")
         self.started_in = time.perf_counter() - began
 
     @property
@@ -111,15 +115,26 @@ class ManagedProcess:
         self.process = None
 
 
-class PulseServer(ManagedProcess):
-    """``pulse serve`` on the SQLite file ``data_dir/pulse.db``; it can be killed and restarted."""
+def answers_200(url: str) -> Callable[[], bool]:
+    return lambda: httpx.get(url, timeout=1).status_code == 200
 
-    def __init__(self, data_dir: Path, *, env: dict[str, str] | None = None) -> None:
+
+class PulseServer(ManagedProcess):
+    """``pulse serve`` on ``database_url`` (default: the SQLite file ``data_dir/pulse.db``);
+    it can be killed and restarted."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        env: dict[str, str] | None = None,
+        database_url: str | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.db_path = data_dir / "pulse.db"
-        self.database_url = f"sqlite+aiosqlite:///{self.db_path}"
+        self.database_url = database_url or f"sqlite+aiosqlite:///{self.db_path}"
         super().__init__(
             ["serve"],
             env={
@@ -134,8 +149,46 @@ class PulseServer(ManagedProcess):
         )
 
     def start(self, timeout: float = 60.0) -> PulseServer:
-        self._start(f"{self.url}/ready", timeout)
+        self._start(answers_200(f"{self.url}/ready"), timeout, f"{self.url}/ready answering 200")
         return self
+
+    def nodes(self) -> list[dict[str, Any]]:
+        """``GET /v1/nodes``: the nodes sharing this server's database."""
+        key = self.env.get("PULSE_API_KEY")
+        headers = {"authorization": f"Bearer {key}"} if key else {}
+        response = httpx.get(f"{self.url}/v1/nodes", headers=headers, timeout=5)
+        response.raise_for_status()
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+
+class PulseWorker(ManagedProcess):
+    """``pulse worker`` on ``server``'s database (and settings), logging to ``<name>.log``."""
+
+    def __init__(
+        self, server: PulseServer, name: str = "worker", *, env: dict[str, str] | None = None
+    ) -> None:
+        self.server = server
+        self.name = name
+        super().__init__(
+            ["worker"],
+            env={**server.env, **(env or {})},
+            cwd=server.data_dir,
+            log_path=server.data_dir / f"{name}.log",
+        )
+
+    def registered(self) -> bool:
+        """The worker is in the node registry and alive."""
+        pid = self.process.pid if self.process else None
+        return any(n["pid"] == pid and n["alive"] for n in self.server.nodes())
+
+    def start(self, timeout: float = 60.0) -> PulseWorker:
+        self._start(self.registered, timeout, f"{self.name} registered as a live node")
+        return self
+
+    def returncode(self) -> int | None:
+        """The exit status once the process ended (None while it runs)."""
+        return None if self.process is None else self.process.poll()
 
 
 class WebhookHandler(ManagedProcess):
@@ -171,5 +224,56 @@ class WebhookHandler(ManagedProcess):
         )
 
     def start(self, timeout: float = 30.0) -> WebhookHandler:
-        self._start(f"http://127.0.0.1:{self.port}/health", timeout)
+        health = f"http://127.0.0.1:{self.port}/health"
+        self._start(answers_200(health), timeout, f"{health} answering 200")
         return self
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------------
+POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+"""The server tests and benchmarks use unless ``PULSE_TEST_POSTGRES_URL`` names another."""
+
+
+def postgres_server_url() -> str:
+    return os.environ.get("PULSE_TEST_POSTGRES_URL", POSTGRES_URL)
+
+
+def postgres_reachable(url: str) -> bool:
+    """Whether something listens at ``url``'s host and port."""
+    parsed = sa.make_url(url)
+    try:
+        with socket.create_connection((parsed.host or "127.0.0.1", parsed.port or 5432), 1):
+            return True
+    except OSError:
+        return False
+
+
+def _plain(url: str) -> str:
+    """``url`` as asyncpg takes it (no SQLAlchemy driver suffix)."""
+    return sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def pg_query(url: str, query: str, *args: object) -> list[tuple[Any, ...]]:
+    """Rows of ``query`` on the PostgreSQL database at ``url`` (``$1``-style parameters)."""
+    import asyncpg
+
+    async def fetch() -> list[tuple[Any, ...]]:
+        conn = await asyncpg.connect(_plain(url))
+        try:
+            return [tuple(row) for row in await conn.fetch(query, *args)]
+        finally:
+            await conn.close()
+
+    return asyncio.run(fetch())
+
+
+@contextmanager
+def postgres_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the PostgreSQL server of ``server_url``; dropped on exit
+    (connections still open are ended). Yields its SQLAlchemy URL."""
+    name = f"pulse_test_{uuid.uuid4().hex[:12]}"
+    pg_query(server_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        pg_query(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
