@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -80,13 +79,6 @@ def iso(instant: datetime) -> str:
 def db_time(text: str) -> datetime:
     """A timestamp as the SQLite store keeps it (naive UTC text)."""
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def percentile(values: Sequence[float], p: float) -> float:
-    """Nearest-rank percentile of ``values`` (``p`` in 0-100)."""
-    ordered = sorted(values)
-    rank = max(math.ceil(p / 100 * len(ordered)), 1)
-    return ordered[rank - 1]
 
 
 # -- the API ------------------------------------------------------------------------------------

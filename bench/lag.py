@@ -12,12 +12,12 @@ from bench.common import (
     db_time,
     echo_task,
     iso,
-    percentile,
     say,
     utc_in,
     wait_for_successes,
 )
 from bench.server import PulseServer
+from runagent_pulse.testing import percentile
 
 SPACING = timedelta(milliseconds=10)  # 100 fires per second
 NAME = "bench-lag"

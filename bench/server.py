@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import psutil
 
@@ -23,8 +23,7 @@ __all__ = ["PulseServer", "WebhookHandler"]
 class PulseServer(testing.PulseServer):
     """``pulse serve`` on a fresh SQLite file in ``data_dir``, with the test agents."""
 
-    def __init__(self, data_dir: Path, *, env: dict[str, str] | None = None) -> None:
-        super().__init__(data_dir, env={"LOCAL_AGENT_PATH": str(AGENTS_DIR), **(env or {})})
+    defaults: ClassVar[dict[str, str]] = {"LOCAL_AGENT_PATH": str(AGENTS_DIR)}
 
     def rss_bytes(self) -> int:
         """Resident memory of the server and every process it started (its workers)."""

@@ -5,6 +5,7 @@ stopping (or ``kill -9``) ends exactly what it started; and throwaway PostgreSQL
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import signal
 import socket
@@ -12,10 +13,10 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import sqlalchemy as sa
@@ -29,13 +30,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(condition: Callable[[], object], bound: float = 30.0, what: str = "") -> None:
-    """Poll ``condition`` until it is true; fail after ``bound`` seconds."""
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile of ``values`` (``p`` in 0-100)."""
+    ordered = sorted(values)
+    rank = max(math.ceil(p / 100 * len(ordered)), 1)
+    return ordered[rank - 1]
+
+
+def wait_for(
+    condition: Callable[[], object], bound: float = 30.0, what: str = "", interval: float = 0.01
+) -> None:
+    """Poll ``condition`` every ``interval`` seconds until it is true; fail after ``bound``."""
     deadline = time.monotonic() + bound
     while not condition():
         if time.monotonic() > deadline:
             raise TimeoutError(f"not met within {bound}s: {what}")
-        time.sleep(0.01)
+        time.sleep(interval)
 
 
 async def wait_until(
@@ -123,6 +133,9 @@ class PulseServer(ManagedProcess):
     """``pulse serve`` on ``database_url`` (default: the SQLite file ``data_dir/pulse.db``);
     it can be killed and restarted."""
 
+    defaults: ClassVar[dict[str, str]] = {}
+    """Settings a subclass adds under ``env`` (e.g. its ``LOCAL_AGENT_PATH``)."""
+
     def __init__(
         self,
         data_dir: Path,
@@ -142,6 +155,7 @@ class PulseServer(ManagedProcess):
                 "PULSE_HOST": "127.0.0.1",
                 "PULSE_PORT": str(self.port),
                 "PULSE_DATABASE_URL": self.database_url,
+                **self.defaults,
                 **(env or {}),
             },
             cwd=data_dir,

@@ -305,7 +305,7 @@ class Engine:
             self.cancel_local(run_id)
 
     async def recover_expired(self) -> int:
-        """Fail (and retry per policy) runs whose node stopped heartbeating."""
+        """Fail (and retry per policy) runs whose node stopped heartbeating; return how many."""
         now = self.clock.now()
         async with self.db.read() as conn:
             expired = await claims.expired_leases(conn, now=now, limit=1000)
@@ -324,7 +324,9 @@ class Engine:
             for row in expired
             if row["id"] not in self._active
         ]
-        if outcomes:
-            result = await self.writer.write(outcomes)
-            log.warning("recovered %d runs with expired leases", len(result.finished))
-        return len(outcomes)
+        if not outcomes:
+            return 0
+        recovered = len((await self.writer.write(outcomes)).finished)  # others may be first
+        if recovered:
+            log.warning("recovered %d runs with expired leases", recovered)
+        return recovered

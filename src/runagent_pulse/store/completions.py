@@ -26,6 +26,7 @@ from runagent_pulse.store.sql import (
     fetch_all,
     insert_ignoring_conflicts,
     likely,
+    lock_in_order,
     run_row,
 )
 from runagent_pulse.store.tables import runs, tasks
@@ -109,7 +110,7 @@ async def record_outcomes(
             # Lock first (in id order, so two writers cannot deadlock): a concurrent writer
             # recording the same run (a success racing lease recovery) commits before this
             # reads, and the run is no longer ``running`` here, so it is not retried twice.
-            stmt = stmt.order_by(runs.c.id).with_for_update(of=runs)
+            stmt = stmt.order_by(runs.c.id).with_for_update(of=runs, key_share=True)
         rows += await fetch_all(conn, stmt)
     rows = [row for row in rows if by_id[row["id"]].expected_owner in (None, row["lease_owner"])]
     if not rows:
@@ -159,6 +160,7 @@ async def _update_tasks(conn: AsyncConnection, result: CompletionResult, now: da
             .distinct(),
         ):
             live[row["task_id"]].add("buffered" if row["buffered"] else row["status"])
+    await lock_in_order(conn, tasks, per_task)
     counts = []
     unpark: list[str] = []
     fired_out: list[str] = []
@@ -217,6 +219,7 @@ async def complete_idle_tasks(conn: AsyncConnection, task_ids: list[str]) -> lis
         )
         .exists()
     )
+    await lock_in_order(conn, tasks, task_ids)
     completed: list[str] = []
     for batch in chunks(task_ids):
         completed += (
