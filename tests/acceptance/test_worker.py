@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from runagent_pulse import PulseClient
-from runagent_pulse.testing import PULSE_CLI
+from runagent_pulse.testing import PULSE_CLI, wait_for
 from tests.acceptance.server import PulseServer, PulseWorker
 
 
-def test_serve_and_worker_share_the_work_and_run_each_fire_once(
+def test_two_nodes_racing_on_the_same_due_runs_never_run_one_twice(
     tmp_path: Path, db_url: str
 ) -> None:
-    # A small concurrency cap leaves due runs for the worker to claim.
+    # A small concurrency cap on both nodes: each claims in small batches while the rest
+    # stay due, so the two race for the same runs again and again.
     server = PulseServer(
         tmp_path, env={"PULSE_MAX_CONCURRENT_RUNS": "10"}, database_url=db_url
     ).start()
     worker = PulseWorker(server)
+    executions = tmp_path / "executions"
+    executions.mkdir()
     try:
         worker.start()
         with PulseClient(server_url=server.url) as pulse:
@@ -31,28 +33,35 @@ def test_serve_and_worker_share_the_work_and_run_each_fire_once(
             tasks = pulse.schedule_batch(
                 [
                     {
-                        "agent_id": "a",
-                        "entrypoint_tag": "b",
-                        "executor_type": "echo",
+                        "agent_id": "run_counter",
+                        "entrypoint_tag": "count",
+                        "executor_type": "local",
                         "when": due.isoformat(),
-                        "params": {"sleep": 0.05},
+                        "params": {"directory": str(executions)},
+                        "retry": {"max_attempts": 1},
                     }
                     for _ in range(200)
                 ]
             )
-            deadline = time.monotonic() + 60
-            while len(pulse.list_runs(status="success", limit=None)) < len(tasks):
-                assert time.monotonic() < deadline, "not every fire ran"
+
+            def all_ended() -> bool:
                 assert worker.returncode() is None, worker.log()
-                time.sleep(0.1)
+                return not pulse.list_runs(status="scheduled", limit=1) and not pulse.list_runs(
+                    status="running", limit=1
+                )
+
+            wait_for(all_ended, 60, "every fire ran")
             runs = pulse.list_runs(limit=None)
-            assert len(runs) == len(tasks)
-            assert {r["task_id"] for r in runs} == {t.task_id for t in tasks}
-            nodes = {r["node"] for r in runs}
-            assert len(nodes) == 2, f"both nodes should have claimed runs: {nodes}"
     finally:
         worker.stop()
         server.stop()
+    # One run per fire, each executed exactly once (a second execution would have left an
+    # ``.again-…`` file), by both nodes between them.
+    assert sorted(r["task_id"] for r in runs) == sorted(t.task_id for t in tasks)
+    assert [r for r in runs if r["status"] != "success"] == []
+    assert sorted(path.name for path in executions.iterdir()) == sorted(r["run_id"] for r in runs)
+    nodes = {r["node"] for r in runs}
+    assert len(nodes) == 2, f"both nodes should have claimed runs: {nodes}"
 
 
 def test_nodes_and_run_events_through_the_sdk_and_cli(tmp_path: Path, db_url: str) -> None:
