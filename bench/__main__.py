@@ -16,7 +16,16 @@ from rich.table import Table
 
 from bench.common import Figure, Skipped, console
 
-SCENARIOS = ("burst_echo", "burst_local", "lag", "api_create", "scale", "callbacks", "teams")
+SCENARIOS = (
+    "burst_echo",
+    "burst_local",
+    "lag",
+    "api_create",
+    "scale",
+    "callbacks",
+    "teams",
+    "postgres",
+)
 
 
 def _arguments() -> argparse.Namespace:
