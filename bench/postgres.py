@@ -3,13 +3,51 @@ the same burst on SQLite (one `pulse serve`); the due → start lag at 100 fires
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from pathlib import Path
+
+import psutil
 
 from bench.burst import measure_burst
 from bench.common import Figure, Skipped, echo_task, say
 from bench.lag import measure_lag
 from bench.server import PulseServer
 from runagent_pulse import testing
+
+
+class Sampler:
+    """Samples, every 50 ms while a burst runs, what the database's sessions are doing
+    (``pg_stat_activity``: on CPU, or waiting and on what) and how busy the machine is."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self.states: Counter[str] = Counter()
+
+    def __enter__(self) -> Sampler:
+        psutil.cpu_percent()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.busy = psutil.cpu_percent()
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        query = (
+            "SELECT coalesce(wait_event_type || ':' || wait_event, 'on CPU') FROM pg_stat_activity "
+            "WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()"
+        )
+        while not self._stop.wait(0.05):
+            self.states.update(row[0] for row in testing.pg_query(self._url, query))
+
+    def summary(self) -> str:
+        total = sum(self.states.values()) or 1
+        top = ", ".join(f"{what} {n / total:.0%}" for what, n in self.states.most_common(5))
+        return f"machine CPU {self.busy:.0f}% busy; active database sessions: {top or 'none seen'}"
 
 
 def _database_stats(url: str) -> str:
@@ -35,7 +73,7 @@ def run(workdir: Path, *, quick: bool) -> list[Figure]:
     count = 1_000 if quick else 10_000
     figures: list[Figure] = []
     for workers in (1, 2, 3):
-        with testing.postgres_database(server_url) as url:
+        with testing.postgres_database(server_url) as url, Sampler(url) as sampler:
             figures += measure_burst(
                 "postgres",
                 _folder(workdir, f"workers-{workers}"),
@@ -47,6 +85,7 @@ def run(workdir: Path, *, quick: bool) -> list[Figure]:
                 label=f"PostgreSQL, {workers} worker{'s' if workers > 1 else ''}",
             )
             say(_database_stats(url))
+        say(sampler.summary())
     figures += measure_burst(
         "postgres",
         _folder(workdir, "sqlite"),
