@@ -4,7 +4,7 @@ all in the caller's transaction (group commit: many outcomes per transaction).""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -148,22 +148,12 @@ async def _update_tasks(conn: AsyncConnection, result: CompletionResult, now: da
     per_task: dict[str, list[tuple[Row, Outcome]]] = defaultdict(list)
     for row, outcome in result.finished:
         per_task[row["task_id"]].append((row, outcome))
-    live: dict[str, set[str]] = defaultdict(set)  # task -> {"running", "scheduled", "buffered"}
-    for batch in chunks(per_task):
-        for row in await fetch_all(
-            conn,
-            sa.select(runs.c.task_id, runs.c.status, runs.c.buffered)
-            .where(
-                runs.c.task_id.in_(batch),
-                likely(conn, runs.c.status.in_([RunStatus.RUNNING, RunStatus.SCHEDULED])),
-            )
-            .distinct(),
-        ):
-            live[row["task_id"]].add("buffered" if row["buffered"] else row["status"])
+    live = await _live_states(conn, per_task)
     await lock_in_order(conn, tasks, per_task)
     counts = []
     unpark: list[str] = []
-    fired_out: list[str] = []
+    complete: list[str] = []
+    may_complete: list[str] = []
     for task_id, finished in per_task.items():
         last_row, last = max(finished, key=lambda pair: pair[1].finished_at)
         states = live[task_id]
@@ -190,7 +180,7 @@ async def _update_tasks(conn: AsyncConnection, result: CompletionResult, now: da
         ):
             unpark.append(task_id)
         if last_row["next_run_at"] is None and last_row["task_status"] == TaskStatus.ACTIVE:
-            fired_out.append(task_id)
+            (may_complete if states else complete).append(task_id)
     await execute_many(conn, _count, counts)
     for batch in chunks(unpark):
         await conn.execute(
@@ -203,23 +193,29 @@ async def _update_tasks(conn: AsyncConnection, result: CompletionResult, now: da
             .values(buffered=False, due_at=now)
         )
     result.unparked = len(unpark)
-    result.completed_tasks = await complete_idle_tasks(conn, fired_out)
-    done = set(result.completed_tasks)
-    result.may_complete = [task_id for task_id in fired_out if task_id not in done]
+    result.completed_tasks = await _mark_completed(conn, complete)
+    result.may_complete = may_complete
 
 
-async def complete_idle_tasks(conn: AsyncConnection, task_ids: list[str]) -> list[str]:
-    """Mark ``completed`` those of ``task_ids`` that are active, have no fire left and no
-    scheduled or running run; return their ids."""
-    live = (
-        sa.select(runs.c.id)
-        .where(
-            runs.c.task_id == tasks.c.id,
-            runs.c.status.in_([RunStatus.RUNNING, RunStatus.SCHEDULED]),
-        )
-        .exists()
-    )
-    await lock_in_order(conn, tasks, task_ids)
+async def _live_states(conn: AsyncConnection, task_ids: Iterable[str]) -> dict[str, set[str]]:
+    """Per task, what its live runs are: ``running``, ``scheduled`` and/or ``buffered``."""
+    live: dict[str, set[str]] = defaultdict(set)
+    for batch in chunks(task_ids):
+        for row in await fetch_all(
+            conn,
+            sa.select(runs.c.task_id, runs.c.status, runs.c.buffered)
+            .where(
+                runs.c.task_id.in_(batch),
+                likely(conn, runs.c.status.in_([RunStatus.RUNNING, RunStatus.SCHEDULED])),
+            )
+            .distinct(),
+        ):
+            live[row["task_id"]].add("buffered" if row["buffered"] else row["status"])
+    return live
+
+
+async def _mark_completed(conn: AsyncConnection, task_ids: list[str]) -> list[str]:
+    """Mark ``completed`` those of ``task_ids`` still active with no fire left; their ids."""
     completed: list[str] = []
     for batch in chunks(task_ids):
         completed += (
@@ -229,10 +225,17 @@ async def complete_idle_tasks(conn: AsyncConnection, task_ids: list[str]) -> lis
                     tasks.c.id.in_(batch),
                     tasks.c.status == TaskStatus.ACTIVE,
                     tasks.c.next_run_at.is_(None),
-                    ~live,
                 )
                 .values(status=TaskStatus.COMPLETED)
                 .returning(tasks.c.id)
             )
         ).all()
     return completed
+
+
+async def complete_idle_tasks(conn: AsyncConnection, task_ids: list[str]) -> list[str]:
+    """Complete those of ``task_ids`` that have no fire left and no scheduled or running run
+    (checked again after the commit, in a transaction of its own); return their ids."""
+    await lock_in_order(conn, tasks, task_ids)
+    live = await _live_states(conn, task_ids)
+    return await _mark_completed(conn, [task_id for task_id in task_ids if not live[task_id]])
