@@ -26,6 +26,7 @@ SCENARIOS = (
     "teams",
     "serverless",
     "http",
+    "postgres",
 )
 
 

@@ -15,13 +15,13 @@ from bench.common import (
     db_time,
     echo_task,
     iso,
-    percentile,
     say,
     utc_in,
     wait_for,
     wait_for_successes,
 )
 from bench.server import PulseServer, WebhookHandler
+from runagent_pulse.testing import percentile
 
 
 def _result_files(folder: Path) -> list[os.DirEntry[str]]:

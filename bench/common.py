@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -77,16 +76,11 @@ def iso(instant: datetime) -> str:
     return instant.isoformat(timespec="microseconds")
 
 
-def db_time(text: str) -> datetime:
-    """A timestamp as the SQLite store keeps it (naive UTC text)."""
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def percentile(values: Sequence[float], p: float) -> float:
-    """Nearest-rank percentile of ``values`` (``p`` in 0-100)."""
-    ordered = sorted(values)
-    rank = max(math.ceil(p / 100 * len(ordered)), 1)
-    return ordered[rank - 1]
+def db_time(value: str | datetime) -> datetime:
+    """A stored timestamp in UTC (SQLite keeps naive UTC text; PostgreSQL gives datetimes)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 # -- the API ------------------------------------------------------------------------------------
@@ -130,8 +124,7 @@ def wait_for(
 
 def run_counts(server: PulseServer) -> dict[str, int]:
     """How many runs are in each status."""
-    with server.sql() as conn:
-        return dict(conn.execute("SELECT status, count(*) FROM runs GROUP BY status").fetchall())
+    return dict(server.rows("SELECT status, count(*) FROM runs GROUP BY status"))
 
 
 def wait_for_successes(
@@ -142,11 +135,10 @@ def wait_for_successes(
     def done() -> bool:
         counts = run_counts(server)
         if any(counts.get(status) for status in ("failed", "timeout", "cancelled")):
-            with server.sql() as conn:
-                error = conn.execute(
-                    "SELECT status, error_type, error_message FROM runs "
-                    "WHERE status IN ('failed', 'timeout', 'cancelled') LIMIT 1"
-                ).fetchone()
+            (error,) = server.rows(
+                "SELECT status, error_type, error_message FROM runs "
+                "WHERE status IN ('failed', 'timeout', 'cancelled') LIMIT 1"
+            )
             raise RuntimeError(f"a run ended {error[0]}: {error[1]}: {error[2]}")
         return counts.get("success", 0) >= count
 

@@ -12,12 +12,12 @@ from bench.common import (
     db_time,
     echo_task,
     iso,
-    percentile,
     say,
     utc_in,
     wait_for_successes,
 )
 from bench.server import PulseServer
+from runagent_pulse.testing import percentile
 
 SPACING = timedelta(milliseconds=10)  # 100 fires per second
 NAME = "bench-lag"
@@ -33,12 +33,10 @@ def measure_lag(scenario: str, server: PulseServer, *, count: int, lead: float) 
     say(f"{count} fires, 10 ms apart, from {margin:.2f} s ahead")
     already = int(server.scalar("SELECT count(*) FROM runs WHERE status = 'success'"))
     wait_for_successes(server, already + count, bound=lead + count * 0.01 + 60, interval=0.2)
-    with server.sql() as conn:
-        rows = conn.execute(
-            "SELECT r.scheduled_for, r.started_at FROM runs r JOIN tasks t ON t.id = r.task_id "
-            "WHERE t.name = ? AND r.status = 'success'",
-            (NAME,),
-        ).fetchall()
+    rows = server.rows(
+        "SELECT r.scheduled_for, r.started_at FROM runs r JOIN tasks t ON t.id = r.task_id "
+        f"WHERE t.name = '{NAME}' AND r.status = 'success'"
+    )
     lags = [(db_time(started) - db_time(due)).total_seconds() * 1000 for due, started in rows]
     return [
         Figure(scenario, "due → start lag p50", percentile(lags, 50), "ms", Target("<=", 5)),

@@ -8,23 +8,23 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import psutil
 
 from runagent_pulse import testing
-from runagent_pulse.testing import WebhookHandler
+from runagent_pulse.testing import PulseWorker, WebhookHandler, pg_query
 
 AGENTS_DIR = Path(__file__).resolve().parent.parent / "tests" / "agents"
 
-__all__ = ["PulseServer", "WebhookHandler"]
+__all__ = ["PulseServer", "PulseWorker", "WebhookHandler"]
 
 
 class PulseServer(testing.PulseServer):
-    """``pulse serve`` on a fresh SQLite file in ``data_dir``, with the test agents."""
+    """``pulse serve`` on a fresh SQLite file in ``data_dir`` (or ``database_url``), with the
+    test agents."""
 
-    def __init__(self, data_dir: Path, *, env: dict[str, str] | None = None) -> None:
-        super().__init__(data_dir, env={"LOCAL_AGENT_PATH": str(AGENTS_DIR), **(env or {})})
+    defaults: ClassVar[dict[str, str]] = {"LOCAL_AGENT_PATH": str(AGENTS_DIR)}
 
     def rss_bytes(self) -> int:
         """Resident memory of the server and every process it started (its workers)."""
@@ -43,6 +43,12 @@ class PulseServer(testing.PulseServer):
         with closing(sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)) as conn:
             yield conn
 
-    def scalar(self, query: str, *params: object) -> Any:
+    def rows(self, query: str) -> list[tuple[Any, ...]]:
+        """Rows of ``query`` (no parameters) on the server's database, SQLite or PostgreSQL."""
+        if self.database_url.startswith("postgresql"):
+            return pg_query(self.database_url, query)
         with self.sql() as conn:
-            return conn.execute(query, params).fetchone()[0]
+            return conn.execute(query).fetchall()
+
+    def scalar(self, query: str) -> Any:
+        return self.rows(query)[0][0]

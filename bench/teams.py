@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.common import Figure, create_batches, db_time, iso, percentile, say, utc_in, wait_for
+from bench.common import Figure, create_batches, db_time, iso, say, utc_in, wait_for
 from bench.server import PulseServer
 from runagent_pulse import PulseClient
+from runagent_pulse.testing import percentile
 
 TRIO = [
     {"name": "boss", "role": "leader", "module": "team_agents", "entrypoint": "lead"},

@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
-POSTGRES_URL = os.environ.get(
-    "PULSE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
+from runagent_pulse import testing
+
 AGENTS_DIR = Path(__file__).parent / "agents"
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _postgres_available() -> bool:
-    import socket
-
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
+POSTGRES_URL = testing.postgres_server_url()
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+"""``params`` of fixtures that run a test once per database backend."""
 
 
 @pytest.fixture
@@ -33,35 +25,32 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'pulse.db'}"
 
 
-async def _admin(sql: str) -> None:
-    import asyncpg
+@contextmanager
+def fresh_postgres() -> Iterator[str]:
+    """A fresh database on the test PostgreSQL server, dropped afterwards.
 
-    conn = await asyncpg.connect(POSTGRES_URL.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+    In CI (``CI=true``) a missing server fails the test; elsewhere the test is skipped.
+    """
+    if not testing.postgres_reachable(POSTGRES_URL):
+        where = sa.make_url(POSTGRES_URL).render_as_string(hide_password=True)
+        message = (
+            f"PostgreSQL is not reachable at {where}: start PostgreSQL on 127.0.0.1:5432 "
+            "(trust auth for user postgres) or set PULSE_TEST_POSTGRES_URL to enable these tests"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message} (required in CI)")
+        pytest.skip(message)
+    with testing.postgres_database(POSTGRES_URL) as url:
+        yield url
 
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    """A fresh database on the local PostgreSQL, dropped afterwards.
-
-    In CI (``CI=true``) a missing server fails the test instead of skipping it.
-    """
-    if not _postgres_available():
-        if os.environ.get("CI") == "true":
-            pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432 (required in CI)")
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    name = f"pulse_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with fresh_postgres() as url:
+        yield url
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest) -> str:
     """Each backend in turn (contract tests run against both)."""
     name = "sqlite_url" if request.param == "sqlite" else "postgres_url"

@@ -1,12 +1,13 @@
-"""Real Pulse processes for tests and benchmarks: ``pulse serve`` and ``pulse webhook-handler``
-as subprocesses on 127.0.0.1, each in its own process group so that stopping (or ``kill -9``)
-ends exactly what it started; and :class:`HttpTarget`, a local HTTP server for the ``http``
-executor to call."""
+"""Real Pulse processes for tests and benchmarks: ``pulse serve``, ``pulse worker`` and
+``pulse webhook-handler`` as subprocesses on 127.0.0.1, each in its own process group so that
+stopping (or ``kill -9``) ends exactly what it started; throwaway PostgreSQL databases; and
+:class:`HttpTarget`, a local HTTP server for the ``http`` executor to call."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import signal
 import socket
@@ -14,14 +15,17 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
+import sqlalchemy as sa
 
 from runagent_pulse.executors.base import ExecutionContext
 
@@ -34,13 +38,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(condition: Callable[[], object], bound: float = 30.0, what: str = "") -> None:
-    """Poll ``condition`` until it is true; fail after ``bound`` seconds."""
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile of ``values`` (``p`` in 0-100)."""
+    ordered = sorted(values)
+    rank = max(math.ceil(p / 100 * len(ordered)), 1)
+    return ordered[rank - 1]
+
+
+def wait_for(
+    condition: Callable[[], object], bound: float = 30.0, what: str = "", interval: float = 0.01
+) -> None:
+    """Poll ``condition`` every ``interval`` seconds until it is true; fail after ``bound``."""
     deadline = time.monotonic() + bound
     while not condition():
         if time.monotonic() > deadline:
             raise TimeoutError(f"not met within {bound}s: {what}")
-        time.sleep(0.01)
+        time.sleep(interval)
 
 
 async def wait_until(
@@ -99,7 +112,7 @@ class ManagedProcess:
         self.started_in = 0.0
         """Seconds the last :meth:`start` took until the process answered."""
 
-    def _start(self, health_url: str, timeout: float) -> None:
+    def _start(self, ready: Callable[[], bool], timeout: float, what: str) -> None:
         began = time.perf_counter()
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
@@ -111,16 +124,16 @@ class ManagedProcess:
                 start_new_session=True,
             )
 
-        def healthy() -> bool:
+        def started() -> bool:
             assert self.process is not None
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited early:\n{self.log()[-4000:]}")
             try:
-                return httpx.get(health_url, timeout=1).status_code == 200
+                return ready()
             except httpx.TransportError:
                 return False
 
-        wait_for(healthy, timeout, f"{health_url} answering 200\n{self.log()[-4000:]}")
+        wait_for(started, timeout, f"{what}\n{self.log()[-4000:]}")
         self.started_in = time.perf_counter() - began
 
     @property
@@ -159,15 +172,29 @@ class ManagedProcess:
         self.process = None
 
 
-class PulseServer(ManagedProcess):
-    """``pulse serve`` on the SQLite file ``data_dir/pulse.db``; it can be killed and restarted."""
+def answers_200(url: str) -> Callable[[], bool]:
+    return lambda: httpx.get(url, timeout=1).status_code == 200
 
-    def __init__(self, data_dir: Path, *, env: dict[str, str] | None = None) -> None:
+
+class PulseServer(ManagedProcess):
+    """``pulse serve`` on ``database_url`` (default: the SQLite file ``data_dir/pulse.db``);
+    it can be killed and restarted."""
+
+    defaults: ClassVar[dict[str, str]] = {}
+    """Settings a subclass adds under ``env`` (e.g. its ``LOCAL_AGENT_PATH``)."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        env: dict[str, str] | None = None,
+        database_url: str | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.db_path = data_dir / "pulse.db"
-        self.database_url = f"sqlite+aiosqlite:///{self.db_path}"
+        self.database_url = database_url or f"sqlite+aiosqlite:///{self.db_path}"
         super().__init__(
             ["serve"],
             env={
@@ -175,6 +202,7 @@ class PulseServer(ManagedProcess):
                 "PULSE_HOST": "127.0.0.1",
                 "PULSE_PORT": str(self.port),
                 "PULSE_DATABASE_URL": self.database_url,
+                **self.defaults,
                 **(env or {}),
             },
             cwd=data_dir,
@@ -182,8 +210,46 @@ class PulseServer(ManagedProcess):
         )
 
     def start(self, timeout: float = 60.0) -> PulseServer:
-        self._start(f"{self.url}/ready", timeout)
+        self._start(answers_200(f"{self.url}/ready"), timeout, f"{self.url}/ready answering 200")
         return self
+
+    def nodes(self) -> list[dict[str, Any]]:
+        """``GET /v1/nodes``: the nodes sharing this server's database."""
+        key = self.env.get("PULSE_API_KEY")
+        headers = {"authorization": f"Bearer {key}"} if key else {}
+        response = httpx.get(f"{self.url}/v1/nodes", headers=headers, timeout=5)
+        response.raise_for_status()
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+
+class PulseWorker(ManagedProcess):
+    """``pulse worker`` on ``server``'s database (and settings), logging to ``<name>.log``."""
+
+    def __init__(
+        self, server: PulseServer, name: str = "worker", *, env: dict[str, str] | None = None
+    ) -> None:
+        self.server = server
+        self.name = name
+        super().__init__(
+            ["worker"],
+            env={**server.env, **(env or {})},
+            cwd=server.data_dir,
+            log_path=server.data_dir / f"{name}.log",
+        )
+
+    def registered(self) -> bool:
+        """The worker is in the node registry and alive."""
+        pid = self.process.pid if self.process else None
+        return any(n["pid"] == pid and n["alive"] for n in self.server.nodes())
+
+    def start(self, timeout: float = 60.0) -> PulseWorker:
+        self._start(self.registered, timeout, f"{self.name} registered as a live node")
+        return self
+
+    def returncode(self) -> int | None:
+        """The exit status once the process ended (None while it runs)."""
+        return None if self.process is None else self.process.poll()
 
 
 class WebhookHandler(ManagedProcess):
@@ -219,7 +285,8 @@ class WebhookHandler(ManagedProcess):
         )
 
     def start(self, timeout: float = 30.0) -> WebhookHandler:
-        self._start(f"http://127.0.0.1:{self.port}/health", timeout)
+        health = f"http://127.0.0.1:{self.port}/health"
+        self._start(answers_200(health), timeout, f"{health} answering 200")
         return self
 
 
@@ -332,3 +399,53 @@ class HttpTarget:
             return _http_response(200, b'{"slow": true}', "application/json")
         echo = {"method": method, "path": path, "body": body.decode("utf-8")}
         return _http_response(200, json.dumps(echo).encode(), "application/json")
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------------
+POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+"""The server tests and benchmarks use unless ``PULSE_TEST_POSTGRES_URL`` names another."""
+
+
+def postgres_server_url() -> str:
+    return os.environ.get("PULSE_TEST_POSTGRES_URL", POSTGRES_URL)
+
+
+def postgres_reachable(url: str) -> bool:
+    """Whether something listens at ``url``'s host and port."""
+    parsed = sa.make_url(url)
+    try:
+        with socket.create_connection((parsed.host or "127.0.0.1", parsed.port or 5432), 1):
+            return True
+    except OSError:
+        return False
+
+
+def _plain(url: str) -> str:
+    """``url`` as asyncpg takes it (no SQLAlchemy driver suffix)."""
+    return sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def pg_query(url: str, query: str, *args: object) -> list[tuple[Any, ...]]:
+    """Rows of ``query`` on the PostgreSQL database at ``url`` (``$1``-style parameters)."""
+    import asyncpg
+
+    async def fetch() -> list[tuple[Any, ...]]:
+        conn = await asyncpg.connect(_plain(url))
+        try:
+            return [tuple(row) for row in await conn.fetch(query, *args)]
+        finally:
+            await conn.close()
+
+    return asyncio.run(fetch())
+
+
+@contextmanager
+def postgres_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the PostgreSQL server of ``server_url``; dropped on exit
+    (connections still open are ended). Yields its SQLAlchemy URL."""
+    name = f"pulse_test_{uuid.uuid4().hex[:12]}"
+    pg_query(server_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        pg_query(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -7,16 +7,31 @@ import pytest
 
 from runagent_pulse import PulseClient
 from tests.acceptance.server import PulseServer
+from tests.conftest import BACKENDS, fresh_postgres
 
 API_KEY = "test-key-123"
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A database URL per backend, shared by a test module (PostgreSQL: a fresh database)."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'pulse.db'}"
+        return
+    with fresh_postgres() as url:
+        yield url
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
-    """One ``pulse serve`` per test module (no API key; http responses capped at 2048 bytes)."""
+def server(tmp_path_factory: pytest.TempPathFactory, backend_url: str) -> Iterator[PulseServer]:
+    """One ``pulse serve`` per test module and backend (no API key; http responses capped at
+    2048 bytes)."""
     srv = PulseServer(
         tmp_path_factory.mktemp("pulse"),
         env={"PULSE_RUN_TIMEOUT": "20s", "PULSE_HTTP_MAX_RESPONSE_BYTES": "2048"},
+        database_url=backend_url,
     )
     srv.start()
     yield srv

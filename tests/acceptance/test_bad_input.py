@@ -272,6 +272,10 @@ CASES: list[tuple[str, str, str, Any, int, str, str]] = [
         "validation_error",
         "count",
     ),
+    # PostgreSQL text cannot hold NUL: refused on every backend with the field named.
+    ("nul-in-body", "POST", "/v1/tasks", task(name="a\x00b"), 422, "validation_error", "name"),
+    ("nul-in-path", "GET", "/v1/tasks/tsk_%00", None, 422, "validation_error", "path"),
+    ("nul-in-query", "GET", "/v1/runs?task_id=%00", None, 422, "validation_error", "task_id"),
     ("no-such-route", "GET", "/v1/nothing-here", None, 404, "not_found", ""),
     ("wrong-method", "PUT", "/v1/tasks", None, 405, "method_not_allowed", ""),
 ]

@@ -3,80 +3,73 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from runagent_pulse import PulseClient
 from runagent_pulse.testing import PULSE_CLI, wait_for
-from tests.acceptance.server import PulseServer
+from tests.acceptance.server import PulseServer, PulseWorker
 
 
-def start_worker(server: PulseServer, cwd: Path) -> subprocess.Popen[bytes]:
-    """``pulse worker`` on the server's database, in its own process group."""
-    return subprocess.Popen(
-        [*PULSE_CLI, "worker"],
-        env=server.env,
-        cwd=cwd,
-        stdout=(cwd / "worker.log").open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def alive_roles(pulse: PulseClient) -> list[str]:
-    return sorted(n["role"] for n in pulse.list_nodes() if n["alive"])
-
-
-def test_serve_and_worker_share_the_work_and_run_each_fire_once(tmp_path: Path) -> None:
-    # A small concurrency cap leaves due runs for the worker to claim.
-    server = PulseServer(tmp_path, env={"PULSE_MAX_CONCURRENT_RUNS": "10"}).start()
-    worker = start_worker(server, tmp_path)
+def test_two_nodes_racing_on_the_same_due_runs_never_run_one_twice(
+    tmp_path: Path, db_url: str
+) -> None:
+    # A small concurrency cap on both nodes: each claims in small batches while the rest
+    # stay due, so the two race for the same runs again and again.
+    server = PulseServer(
+        tmp_path, env={"PULSE_MAX_CONCURRENT_RUNS": "10"}, database_url=db_url
+    ).start()
+    worker = PulseWorker(server)
+    executions = tmp_path / "executions"
+    executions.mkdir()
     try:
+        worker.start()
         with PulseClient(server_url=server.url) as pulse:
-            wait_for(lambda: alive_roles(pulse) == ["serve", "worker"], what="the worker is up")
-            # Due after the worker's next look (the dispatcher's 5 s safety cap on SQLite,
-            # which has no cross-node wake-ups), so both nodes are awake when the fires fall due.
-            due = datetime.now(UTC) + timedelta(seconds=7)
+            # On SQLite (no cross-node wake-ups) due after the worker's next look (the
+            # dispatcher's 5 s safety cap), so both nodes are awake when the fires fall due.
+            lead = 7 if server.database_url.startswith("sqlite") else 2
+            due = datetime.now(UTC) + timedelta(seconds=lead)
             tasks = pulse.schedule_batch(
                 [
                     {
-                        "agent_id": "a",
-                        "entrypoint_tag": "b",
-                        "executor_type": "echo",
+                        "agent_id": "run_counter",
+                        "entrypoint_tag": "count",
+                        "executor_type": "local",
                         "when": due.isoformat(),
-                        "params": {"sleep": 0.05},
+                        "params": {"directory": str(executions)},
+                        "retry": {"max_attempts": 1},
                     }
                     for _ in range(200)
                 ]
             )
-            deadline = time.monotonic() + 60
-            while len(pulse.list_runs(status="success", limit=None)) < len(tasks):
-                assert time.monotonic() < deadline, "not every fire ran"
-                assert worker.poll() is None, (tmp_path / "worker.log").read_text()
-                time.sleep(0.1)
+
+            def all_ended() -> bool:
+                assert worker.returncode() is None, worker.log()
+                return not pulse.list_runs(status="scheduled", limit=1) and not pulse.list_runs(
+                    status="running", limit=1
+                )
+
+            wait_for(all_ended, 60, "every fire ran")
             runs = pulse.list_runs(limit=None)
-            assert len(runs) == len(tasks)
-            assert {r["task_id"] for r in runs} == {t.task_id for t in tasks}
-            nodes = {r["node"] for r in runs}
-            assert len(nodes) == 2, f"both nodes should have claimed runs: {nodes}"
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=20)
+        worker.stop()
         server.stop()
+    # One run per fire, each executed exactly once (a second execution would have left an
+    # ``.again-…`` file), by both nodes between them.
+    assert sorted(r["task_id"] for r in runs) == sorted(t.task_id for t in tasks)
+    assert [r for r in runs if r["status"] != "success"] == []
+    assert sorted(path.name for path in executions.iterdir()) == sorted(r["run_id"] for r in runs)
+    nodes = {r["node"] for r in runs}
+    assert len(nodes) == 2, f"both nodes should have claimed runs: {nodes}"
 
 
-def test_nodes_and_run_events_through_the_sdk_and_cli(tmp_path: Path) -> None:
-    server = PulseServer(tmp_path).start()
-    worker = start_worker(server, tmp_path)
+def test_nodes_and_run_events_through_the_sdk_and_cli(tmp_path: Path, db_url: str) -> None:
+    server = PulseServer(tmp_path, database_url=db_url).start()
+    worker = PulseWorker(server)
     try:
+        worker.start()
         with PulseClient(server_url=server.url) as pulse:
-            wait_for(
-                lambda: alive_roles(pulse) == ["serve", "worker"], what="both nodes registered"
-            )
             task = pulse.schedule_agent(
                 agent_id="a", entrypoint_tag="b", executor_type="echo", params={"events": 3}
             )
@@ -95,12 +88,11 @@ def test_nodes_and_run_events_through_the_sdk_and_cli(tmp_path: Path) -> None:
             )
             assert {n["role"] for n in json.loads(listed.stdout)} == {"serve", "worker"}
 
-            os.killpg(worker.pid, signal.SIGTERM)
-            assert worker.wait(timeout=40) == 0
+            process = worker.process
+            worker.stop()
+            assert process is not None and process.returncode == 0
             worker_states = [n["state"] for n in pulse.list_nodes() if n["role"] == "worker"]
             assert worker_states == ["stopped"]
     finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait()
+        worker.stop()
         server.stop()

@@ -19,6 +19,7 @@ from runagent_pulse.api.routes import router
 from runagent_pulse.api.schemas import MAX_BODY_BYTES
 from runagent_pulse.api.service import Defaults, TaskService
 from runagent_pulse.api.team_routes import router as team_router
+from runagent_pulse.api.url_guard import RefuseNul
 from runagent_pulse.config import Settings
 from runagent_pulse.engine.clock import Clock
 from runagent_pulse.node import Node
@@ -66,6 +67,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(event_router)
     app.include_router(node_router)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(RefuseNul)
 
     @app.get("/health", tags=["system"])
     async def health() -> dict[str, str]:

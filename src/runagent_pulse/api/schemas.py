@@ -60,6 +60,14 @@ def duration_seconds(value: Duration | None, field: str) -> float | None:
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL text cannot hold NUL; refuse it on every backend alike.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain the NUL character (\\u0000)")
+        return value
+
 
 class RepeatIn(Strict):
     interval: Annotated[str, Field(max_length=50)] | Annotated[float, Field(gt=0)] | None = None

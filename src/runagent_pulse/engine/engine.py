@@ -126,6 +126,9 @@ class Engine:
         self._wake.set()
         dispatcher = self._loops[0] if self._loops else None
         if dispatcher is not None:
+            # Let a claim in flight finish and start its runs (cancelling it mid-claim would
+            # leave claimed runs unstarted until their lease expires); the loop then ends.
+            await asyncio.wait([dispatcher], timeout=grace)
             dispatcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await dispatcher
@@ -166,7 +169,7 @@ class Engine:
     async def claim_once(self) -> int:
         """Claim and start what is due now, up to free capacity; return how many started."""
         capacity = min(self.max_concurrent_runs - len(self._active), self.claim_batch)
-        if capacity <= 0:
+        if capacity <= 0 or self._stop.is_set():
             return 0
         now = self.clock.now()
 
@@ -302,7 +305,7 @@ class Engine:
             self.cancel_local(run_id)
 
     async def recover_expired(self) -> int:
-        """Fail (and retry per policy) runs whose node stopped heartbeating."""
+        """Fail (and retry per policy) runs whose node stopped heartbeating; return how many."""
         now = self.clock.now()
         async with self.db.read() as conn:
             expired = await claims.expired_leases(conn, now=now, limit=1000)
@@ -321,7 +324,9 @@ class Engine:
             for row in expired
             if row["id"] not in self._active
         ]
-        if outcomes:
-            result = await self.writer.write(outcomes)
-            log.warning("recovered %d runs with expired leases", len(result.finished))
-        return len(outcomes)
+        if not outcomes:
+            return 0
+        recovered = len((await self.writer.write(outcomes)).finished)  # others may be first
+        if recovered:
+            log.warning("recovered %d runs with expired leases", recovered)
+        return recovered

@@ -13,7 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from runagent_pulse.domain.plans import NewRun, Outcome, RunEvent
 from runagent_pulse.engine.clock import Clock
 from runagent_pulse.engine.planning import plan_retry
-from runagent_pulse.store.completions import CompletionResult, record_outcomes
+from runagent_pulse.store.completions import (
+    CompletionResult,
+    complete_idle_tasks,
+    record_outcomes,
+)
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.run_events import insert_events
 from runagent_pulse.store.sql import Row
@@ -78,6 +82,11 @@ class CompletionWriter:
             if self._after_record is not None and result.finished:
                 await self._after_record(conn, result, now)
         self._unwritten_events = []
+        if result.may_complete:
+            # A second transaction sees what other nodes committed meanwhile: when two nodes
+            # finish a task's last runs at once, neither saw the other's run end in its own.
+            async with self._db.write() as conn:
+                result.completed_tasks += await complete_idle_tasks(conn, result.may_complete)
         self._on_written(result)
         return result
 

@@ -17,6 +17,7 @@ from runagent_pulse.store.sql import (
     fetch_all,
     insert_ignoring_conflicts,
     likely,
+    lock_in_order,
     run_row,
 )
 from runagent_pulse.store.tables import runs, tasks
@@ -109,7 +110,7 @@ async def claim_due(
         .limit(limit)
     )
     if conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=runs, skip_locked=True)
+        stmt = stmt.with_for_update(of=runs, skip_locked=True, key_share=True)
     due = await fetch_all(conn, stmt)
     if not due:
         return [], ClaimPlan()
@@ -117,6 +118,7 @@ async def claim_due(
         conn, {r["task_id"] for r in due if r["overlap"] != "allow"}
     )
     plan = planner(due, running, buffered)
+    await lock_in_order(conn, tasks, (row["task_id"] for row in due))
     by_id = {row["id"]: row for row in due}
     await execute_many(
         conn,
@@ -212,9 +214,14 @@ async def next_due_at(conn: AsyncConnection) -> datetime | None:
 
 async def heartbeat(conn: AsyncConnection, *, owner: str, lease_until: datetime) -> list[str]:
     """Extend the leases of ``owner``'s running runs; return those whose cancel was requested."""
+    mine = sa.select(runs.c.id).where(
+        runs.c.lease_owner == owner, runs.c.status == RunStatus.RUNNING
+    )
+    if conn.dialect.name == "postgresql":  # in id order, as the completion writer locks them
+        mine = mine.order_by(runs.c.id).with_for_update(key_share=True)
     await conn.execute(
         runs.update()
-        .where(runs.c.lease_owner == owner, runs.c.status == RunStatus.RUNNING)
+        .where(runs.c.id.in_(mine.scalar_subquery()))
         .values(lease_expires_at=lease_until)
     )
     return list(

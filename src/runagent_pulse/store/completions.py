@@ -4,7 +4,7 @@ all in the caller's transaction (group commit: many outcomes per transaction).""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -26,6 +26,7 @@ from runagent_pulse.store.sql import (
     fetch_all,
     insert_ignoring_conflicts,
     likely,
+    lock_in_order,
     run_row,
 )
 from runagent_pulse.store.tables import runs, tasks
@@ -82,6 +83,9 @@ class CompletionResult:
     retries: int = 0
     unparked: int = 0
     completed_tasks: list[str] = field(default_factory=list)
+    may_complete: list[str] = field(default_factory=list)
+    """Tasks with no fire left that still had a live run in the transaction's view (on
+    PostgreSQL another node may be finishing it): check again after the commit."""
 
 
 async def record_outcomes(
@@ -96,13 +100,18 @@ async def record_outcomes(
     result = CompletionResult()
     by_id = {o.run_id: o for o in outcomes}
     rows: list[Row] = []
-    for batch in chunks(by_id):
-        rows += await fetch_all(
-            conn,
+    for batch in chunks(sorted(by_id)):
+        stmt = (
             sa.select(*FINISHED_COLUMNS)
             .join(tasks, tasks.c.id == runs.c.task_id)
-            .where(runs.c.id.in_(batch), runs.c.status == RunStatus.RUNNING),
+            .where(runs.c.id.in_(batch), runs.c.status == RunStatus.RUNNING)
         )
+        if conn.dialect.name == "postgresql":
+            # Lock first (in id order, so two writers cannot deadlock): a concurrent writer
+            # recording the same run (a success racing lease recovery) commits before this
+            # reads, and the run is no longer ``running`` here, so it is not retried twice.
+            stmt = stmt.order_by(runs.c.id).with_for_update(of=runs, key_share=True)
+        rows += await fetch_all(conn, stmt)
     rows = [row for row in rows if by_id[row["id"]].expected_owner in (None, row["lease_owner"])]
     if not rows:
         return result
@@ -139,21 +148,12 @@ async def _update_tasks(conn: AsyncConnection, result: CompletionResult, now: da
     per_task: dict[str, list[tuple[Row, Outcome]]] = defaultdict(list)
     for row, outcome in result.finished:
         per_task[row["task_id"]].append((row, outcome))
-    live: dict[str, set[str]] = defaultdict(set)  # task -> {"running", "scheduled", "buffered"}
-    for batch in chunks(per_task):
-        for row in await fetch_all(
-            conn,
-            sa.select(runs.c.task_id, runs.c.status, runs.c.buffered)
-            .where(
-                runs.c.task_id.in_(batch),
-                likely(conn, runs.c.status.in_([RunStatus.RUNNING, RunStatus.SCHEDULED])),
-            )
-            .distinct(),
-        ):
-            live[row["task_id"]].add("buffered" if row["buffered"] else row["status"])
+    live = await _live_states(conn, per_task)
+    await lock_in_order(conn, tasks, per_task)
     counts = []
     unpark: list[str] = []
     complete: list[str] = []
+    may_complete: list[str] = []
     for task_id, finished in per_task.items():
         last_row, last = max(finished, key=lambda pair: pair[1].finished_at)
         states = live[task_id]
@@ -179,12 +179,8 @@ async def _update_tasks(conn: AsyncConnection, result: CompletionResult, now: da
             and last_row["task_status"] == TaskStatus.ACTIVE
         ):
             unpark.append(task_id)
-        if (
-            not states
-            and last_row["next_run_at"] is None
-            and last_row["task_status"] == TaskStatus.ACTIVE
-        ):
-            complete.append(task_id)
+        if last_row["next_run_at"] is None and last_row["task_status"] == TaskStatus.ACTIVE:
+            (may_complete if states else complete).append(task_id)
     await execute_many(conn, _count, counts)
     for batch in chunks(unpark):
         await conn.execute(
@@ -196,15 +192,50 @@ async def _update_tasks(conn: AsyncConnection, result: CompletionResult, now: da
             )
             .values(buffered=False, due_at=now)
         )
-    for batch in chunks(complete):
-        await conn.execute(
-            tasks.update()
-            .where(
-                tasks.c.id.in_(batch),
-                tasks.c.status == TaskStatus.ACTIVE,
-                tasks.c.next_run_at.is_(None),
-            )
-            .values(status=TaskStatus.COMPLETED)
-        )
     result.unparked = len(unpark)
-    result.completed_tasks = complete
+    result.completed_tasks = await _mark_completed(conn, complete)
+    result.may_complete = may_complete
+
+
+async def _live_states(conn: AsyncConnection, task_ids: Iterable[str]) -> dict[str, set[str]]:
+    """Per task, what its live runs are: ``running``, ``scheduled`` and/or ``buffered``."""
+    live: dict[str, set[str]] = defaultdict(set)
+    for batch in chunks(task_ids):
+        for row in await fetch_all(
+            conn,
+            sa.select(runs.c.task_id, runs.c.status, runs.c.buffered)
+            .where(
+                runs.c.task_id.in_(batch),
+                likely(conn, runs.c.status.in_([RunStatus.RUNNING, RunStatus.SCHEDULED])),
+            )
+            .distinct(),
+        ):
+            live[row["task_id"]].add("buffered" if row["buffered"] else row["status"])
+    return live
+
+
+async def _mark_completed(conn: AsyncConnection, task_ids: list[str]) -> list[str]:
+    """Mark ``completed`` those of ``task_ids`` still active with no fire left; their ids."""
+    completed: list[str] = []
+    for batch in chunks(task_ids):
+        completed += (
+            await conn.scalars(
+                tasks.update()
+                .where(
+                    tasks.c.id.in_(batch),
+                    tasks.c.status == TaskStatus.ACTIVE,
+                    tasks.c.next_run_at.is_(None),
+                )
+                .values(status=TaskStatus.COMPLETED)
+                .returning(tasks.c.id)
+            )
+        ).all()
+    return completed
+
+
+async def complete_idle_tasks(conn: AsyncConnection, task_ids: list[str]) -> list[str]:
+    """Complete those of ``task_ids`` that have no fire left and no scheduled or running run
+    (checked again after the commit, in a transaction of its own); return their ids."""
+    await lock_in_order(conn, tasks, task_ids)
+    live = await _live_states(conn, task_ids)
+    return await _mark_completed(conn, [task_id for task_id in task_ids if not live[task_id]])

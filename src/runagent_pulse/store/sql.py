@@ -37,6 +37,23 @@ def likely(conn: AsyncConnection, condition: sa.ColumnElement[bool]) -> sa.Colum
     return condition
 
 
+async def lock_in_order(conn: AsyncConnection, table: sa.Table, ids: Iterable[str]) -> None:
+    """Lock the rows of ``table`` with these ids, in id order (PostgreSQL; SQLite has one
+    writer). Every transaction that updates several tasks (a claim, a completion) takes their
+    locks this way first, so two nodes never hold them in opposite orders: no deadlock.
+    ``FOR NO KEY UPDATE``, as an ``UPDATE`` takes: inserting a run takes ``KEY SHARE`` on its
+    task (the foreign key), which ``FOR UPDATE`` would block."""
+    if conn.dialect.name != "postgresql":
+        return
+    for batch in chunks(sorted(set(ids))):
+        await conn.execute(
+            sa.select(table.c.id)
+            .where(table.c.id.in_(batch))
+            .order_by(table.c.id)
+            .with_for_update(key_share=True)
+        )
+
+
 async def fetch_all(conn: AsyncConnection, stmt: Any) -> list[Row]:
     result = await conn.execute(stmt)
     return [dict(row._mapping) for row in result]

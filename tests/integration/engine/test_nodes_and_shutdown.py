@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from runagent_pulse import __version__
+from runagent_pulse.store import claims
 from runagent_pulse.store.nodes import list_nodes
 from runagent_pulse.store.tables import runs
 from tests.integration.engine.harness import Harness
@@ -77,3 +80,28 @@ async def test_runs_still_running_after_the_grace_period_are_released_for_a_retr
         owner = await conn.scalar(sa.select(runs.c.node).where(runs.c.id == second["id"]))
     assert (await h.runs_of(task_id))[1]["status"] == "success"
     assert owner == "node-b"
+
+
+async def test_a_claim_in_flight_when_the_node_stops_starts_its_runs(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    task_id = await h.create(when="in 1 minute")
+    claiming, proceed = asyncio.Event(), asyncio.Event()
+    claim_due = claims.claim_due
+
+    async def claim_then_pause(*args: Any, **kwargs: Any) -> Any:
+        claimed = await claim_due(*args, **kwargs)
+        if claimed[0]:
+            claiming.set()
+            await proceed.wait()  # stop() arrives while the claim's transaction is open
+        return claimed
+
+    monkeypatch.setattr(claims, "claim_due", claim_then_pause)
+    h.clock.advance(60)
+    h.engine.wake()
+    await asyncio.wait_for(claiming.wait(), 10)
+    stopping = asyncio.create_task(h.engine.stop(grace=10))
+    await asyncio.sleep(0)  # stop() runs up to its first wait: the claim is still open
+    proceed.set()
+    await asyncio.wait_for(stopping, 20)
+    assert [(r["attempt"], r["status"]) for r in await h.runs_of(task_id)] == [(1, "success")]
