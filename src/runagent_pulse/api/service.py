@@ -20,6 +20,7 @@ from runagent_pulse.engine.engine import Engine
 from runagent_pulse.executors.http_request import HTTP, restore_redacted
 from runagent_pulse.store import runs as run_store
 from runagent_pulse.store import tasks as task_store
+from runagent_pulse.store.database import retry_lost_races
 from runagent_pulse.store.sql import Row
 from runagent_pulse.timespec import Schedule, parse_schedule, schedule_from_spec
 
@@ -170,6 +171,7 @@ class TaskService:
         return task, latest, running
 
     # -- change ----------------------------------------------------------------------------
+    @retry_lost_races
     async def patch(self, task_id: str, req: TaskPatch) -> Row:
         self._check_common(req)
         now = self.engine.clock.now()
@@ -233,6 +235,7 @@ class TaskService:
         self.engine.wake()
         return task
 
+    @retry_lost_races
     async def pause(self, task_id: str) -> Row:
         now = self.engine.clock.now()
         async with self.db.write() as conn:
@@ -240,6 +243,7 @@ class TaskService:
             await task_store.park_runs(conn, task_id)
         return task
 
+    @retry_lost_races
     async def resume(self, task_id: str, *, catch_up: bool) -> Row:
         now = self.engine.clock.now()
         async with self.db.write() as conn:
@@ -271,6 +275,7 @@ class TaskService:
         self.engine.wake()
         return task
 
+    @retry_lost_races
     async def cancel(self, task_id: str) -> Row:
         now = self.engine.clock.now()
         async with self.db.write() as conn:
@@ -287,6 +292,7 @@ class TaskService:
             self.engine.cancel_local(run_id)
         return task
 
+    @retry_lost_races
     async def trigger(self, task_id: str) -> Row:
         now = self.engine.clock.now()
         async with self.db.write() as conn:
@@ -300,6 +306,7 @@ class TaskService:
         self.engine.wake()
         return run
 
+    @retry_lost_races
     async def cancel_run(self, run_id: str) -> Row:
         now = self.engine.clock.now()
         async with self.db.write() as conn:

@@ -3,20 +3,58 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import functools
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import asyncpg
 import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+LOST_RACE_STATES = frozenset({"40P01", "40001"})
+"""PostgreSQL's deadlock_detected and serialization_failure: the transaction lost a race with
+another one and may simply be run again."""
+LOST_RACE_ATTEMPTS = 3
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def lost_race(exc: BaseException) -> bool:
+    """Whether ``exc`` is PostgreSQL aborting a transaction that lost a race (a deadlock)."""
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in LOST_RACE_STATES
+
+
+def retry_lost_races(operation: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """Run ``operation`` (one whole transaction) again when PostgreSQL aborts it as the victim
+    of a deadlock with another node's transaction, up to :data:`LOST_RACE_ATTEMPTS` times.
+
+    A request that changes a task locks the task, then its runs; a claim or a completion on
+    another node locks runs, then tasks. PostgreSQL breaks such a cycle by aborting one side;
+    the engine's loops retry on their own, and this makes API operations retry too."""
+
+    @functools.wraps(operation)
+    async def attempt(*args: P.args, **kwargs: P.kwargs) -> T:
+        for _ in range(LOST_RACE_ATTEMPTS - 1):
+            try:
+                return await operation(*args, **kwargs)
+            except DBAPIError as exc:
+                if not lost_race(exc):
+                    raise
+                log.info("%s lost a race with another transaction; retrying", operation.__name__)
+        return await operation(*args, **kwargs)
+
+    return attempt
 
 
 def _json_dumps(value: Any) -> str:

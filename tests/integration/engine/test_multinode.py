@@ -202,3 +202,30 @@ async def test_a_node_30_s_ahead_does_not_steal_live_leases(
     assert await engine.recover_expired() == 0
     (run,) = await h.runs_of(task_id)
     assert (run["status"], run["lease_owner"]) == ("running", h.node_id)
+
+
+async def test_a_pause_that_deadlocks_with_another_nodes_claim_is_retried(h: Harness) -> None:
+    """Another node's claim holds the task's run and then wants the task, while a pause holds
+    the task and wants the run. PostgreSQL aborts one of them; the API runs the pause again
+    instead of answering 500."""
+    task_id = await h.create(when="in 1 hour", executor_type="echo")
+    other = Database(h.url)
+    try:
+        async with other.engine.connect() as claim:
+            # The pause's side detects the deadlock first (default deadlock_timeout is 1 s).
+            await claim.execute(sa.text("SET deadlock_timeout = '10s'"))
+            await claim.execute(
+                sa.text("SELECT id FROM runs WHERE task_id = :t FOR UPDATE"), {"t": task_id}
+            )
+            pausing = asyncio.create_task(h.service.pause(task_id))
+            await wait_until(lambda: someone_waits_for_a_lock(h), 10, "the pause waits")
+            await claim.execute(
+                sa.text("UPDATE tasks SET updated_at = updated_at WHERE id = :t"), {"t": task_id}
+            )
+            await claim.commit()
+        task = await asyncio.wait_for(pausing, 10)
+    finally:
+        await other.dispose()
+    assert task["status"] == "paused"
+    (run,) = await h.runs_of(task_id)
+    assert run["due_at"] is None, "the paused task's run is parked"
