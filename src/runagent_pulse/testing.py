@@ -102,9 +102,13 @@ class ManagedProcess:
         cwd: Path,
         log_path: Path,
         program: list[str] | None = None,
+        name: str | None = None,
     ) -> None:
         self.program = program or PULSE_CLI
         self.args = args
+        shown = "pulse" if self.program is PULSE_CLI else Path(self.program[-1]).name
+        self.name = name or f"{shown} {args[0]}"
+        """What the process is, for messages and log names: ``pulse serve``, ``worker-1``."""
         self.env = env
         self.cwd = cwd
         self.log_path = log_path
@@ -135,12 +139,6 @@ class ManagedProcess:
 
         wait_for(started, timeout, f"{what}\n{self.log()[-4000:]}")
         self.started_in = time.perf_counter() - began
-
-    @property
-    def name(self) -> str:
-        """``pulse serve``, ``runagent serve``: what the process is, for messages."""
-        program = "pulse" if self.program is PULSE_CLI else Path(self.program[-1]).name
-        return f"{program} {self.args[0]}"
 
     @property
     def pid(self) -> int:
@@ -230,12 +228,12 @@ class PulseWorker(ManagedProcess):
         self, server: PulseServer, name: str = "worker", *, env: dict[str, str] | None = None
     ) -> None:
         self.server = server
-        self.name = name
         super().__init__(
             ["worker"],
             env={**server.env, **(env or {})},
             cwd=server.data_dir,
             log_path=server.data_dir / f"{name}.log",
+            name=name,
         )
 
     def registered(self) -> bool:

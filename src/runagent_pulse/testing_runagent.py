@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from runagent_pulse.testing import ManagedProcess, free_port
+from runagent_pulse.testing import ManagedProcess, answers_200, free_port
 
 __all__ = [
     "AGENT_ID",
@@ -153,7 +153,8 @@ class RunagentServe(ManagedProcess):
             )
             if done.returncode != 0:
                 raise RuntimeError(f"registering the agent failed: {done.stdout[-2000:]}")
-        self._start(f"{self.base_url}/api/v1/health", timeout)
+        health = f"{self.base_url}/api/v1/health"
+        self._start(answers_200(health), timeout, f"{health} answering 200")
         return self
 
 
