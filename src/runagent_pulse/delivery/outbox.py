@@ -10,7 +10,6 @@ changes its run.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from runagent_pulse.background import cancel_and_wait
 from runagent_pulse.delivery.backoff import next_delay
 from runagent_pulse.delivery.payload import STATUSES, build_payload, encode_payload
 from runagent_pulse.delivery.sender import AttemptOutcome, make_client, send_once
@@ -164,10 +164,7 @@ class Deliverer:
         release the leases of the rest so the next node sends them at once."""
         self._stopping = True
         self._wake.set()
-        for loop in self._loops:
-            loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await loop
+        await cancel_and_wait(*self._loops)
         self._loops = []
         if self._sends:
             await asyncio.wait(list(self._sends), timeout=grace)

@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from runagent_pulse import __version__
+from runagent_pulse.background import cancel_and_wait
 from runagent_pulse.domain.plans import ClaimPlan, Outcome
 from runagent_pulse.domain.statuses import RunStatus
 from runagent_pulse.engine.clock import Clock, SystemClock
@@ -129,9 +130,7 @@ class Engine:
             # Let a claim in flight finish and start its runs (cancelling it mid-claim would
             # leave claimed runs unstarted until their lease expires); the loop then ends.
             await asyncio.wait([dispatcher], timeout=grace)
-            dispatcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await dispatcher
+            await cancel_and_wait(dispatcher)
         if self._active:
             await asyncio.wait(list(self._active.values()), timeout=grace)
         for run_id, task in list(self._active.items()):
@@ -142,10 +141,7 @@ class Engine:
         with contextlib.suppress(Exception):
             async with asyncio.timeout(grace):
                 await self.writer.flushed()
-        for loop in self._loops[1:]:
-            loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await loop
+        await cancel_and_wait(*self._loops[1:])
         with contextlib.suppress(Exception):
             async with self.db.write() as conn:
                 await node_store.mark_stopped(conn, self.node_id, self.clock.now())

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 
+from runagent_pulse.background import cancel_and_wait
 from runagent_pulse.engine.clock import Clock
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.retention import prune_finished_runs
@@ -85,8 +85,5 @@ class Retention:
             self._loop = asyncio.create_task(self._run(), name="pulse-retention")
 
     async def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
-            self._loop = None
+        await cancel_and_wait(self._loop)
+        self._loop = None

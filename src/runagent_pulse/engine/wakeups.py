@@ -10,10 +10,10 @@ dispatcher's safety cap.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime
 
+from runagent_pulse.background import cancel_and_wait
 from runagent_pulse.engine.engine import Engine
 from runagent_pulse.store.database import Database
 
@@ -34,10 +34,7 @@ class CrossNodeWakeups:
         self._task = asyncio.create_task(self._listen(), name="pulse-wakeups")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
 
     def _on_message(self, payload: str) -> None:
         try:

@@ -10,9 +10,9 @@ the engine's lease recovery (``failed`` with ``LeaseExpired``, retried per its p
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
+from runagent_pulse.background import cancel_and_wait
 from runagent_pulse.domain.statuses import DeploymentStatus
 from runagent_pulse.engine.clock import Clock
 from runagent_pulse.executors.team import processes
@@ -38,11 +38,8 @@ class DeploymentReaper:
         self._loop = asyncio.create_task(self._run(), name="pulse-deployment-reaper")
 
     async def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
-            self._loop = None
+        await cancel_and_wait(self._loop)
+        self._loop = None
 
     async def _run(self) -> None:
         wake = asyncio.Event()
