@@ -121,7 +121,7 @@ def test_generated_secret_is_shown_by_the_cli_and_used_to_sign(
 
 
 def test_kill_9_with_pending_deliveries_then_every_result_arrives(
-    tmp_path: Path, processes: list[PulseServer | WebhookHandler]
+    tmp_path: Path, processes: list[PulseServer | WebhookHandler], db_url: str
 ) -> None:
     port = free_port()  # the handler's port: nothing listens there yet
     results = tmp_path / "results"
@@ -130,7 +130,7 @@ def test_kill_9_with_pending_deliveries_then_every_result_arrives(
         "PULSE_CALLBACK_RETRY_SCHEDULE": RETRIES,
         "PULSE_CALLBACK_TIMEOUT": "1s",
     }
-    server = PulseServer(tmp_path, env=env)
+    server = PulseServer(tmp_path, env=env, database_url=db_url)
     processes.append(server)
     server.start()
     url = f"http://127.0.0.1:{port}/results"

@@ -9,8 +9,8 @@ from runagent_pulse import PulseClient
 from tests.acceptance.server import PulseServer, wait_for
 
 
-def test_kill_9_while_running_and_while_fires_are_due(tmp_path: Path) -> None:
-    server = PulseServer(tmp_path, env={"PULSE_LEASE_DURATION": "2s"})
+def test_kill_9_while_running_and_while_fires_are_due(tmp_path: Path, db_url: str) -> None:
+    server = PulseServer(tmp_path, env={"PULSE_LEASE_DURATION": "2s"}, database_url=db_url)
     server.start()
     try:
         with PulseClient(server_url=server.url) as pulse:

@@ -172,8 +172,8 @@ def test_teams_api_sdk_and_cli(server: PulseServer, web_agent: str) -> None:
             pulse.get_deployment("dep_missing")
 
 
-def test_kill_9_in_the_middle_of_a_team_run(tmp_path: Path) -> None:
-    server = PulseServer(tmp_path, env={"PULSE_LEASE_DURATION": "2s"})
+def test_kill_9_in_the_middle_of_a_team_run(tmp_path: Path, db_url: str) -> None:
+    server = PulseServer(tmp_path, env={"PULSE_LEASE_DURATION": "2s"}, database_url=db_url)
     server.start()
     try:
         marker = tmp_path / "leader.pid"
