@@ -13,8 +13,8 @@ text read so far and ``truncated`` is true.
 
 Failures (``error.type``):
 
-- ``HTTPStatus``: any non-2xx answer, with the status and a body excerpt; retried for 408, 429
-  and 5xx, not for other codes (a 404 will not heal by retrying, a 3xx is not followed);
+- ``HTTPStatus``: any non-2xx answer, with the status and a body excerpt; retried for 408, 425,
+  429 and 5xx, not for other codes (a 404 will not heal by retrying, a 3xx is not followed);
 - ``ConnectionError``: refused, reset, unresolvable host, connect timeout — retried;
 - ``UnsafeURL``: the host resolves to a refused address — not retried;
 - ``InvalidRequest``: the stored params no longer form a valid request — not retried.

@@ -19,6 +19,15 @@ from runagent_pulse.store.database import Database
 from runagent_pulse.store.migrate import upgrade
 from runagent_pulse.store.tables import runs, tasks
 
+SERVICE_DEFAULTS = Defaults(
+    timezone="UTC",
+    run_timeout_seconds=600.0,
+    schedule_timeout_seconds=3600.0,
+    max_params_bytes=65536,
+    callback_allow_private=True,
+)
+"""The API service's defaults in engine-level tests."""
+
 
 class GateExecutor(Executor):
     """Blocks each run until the test opens its gate (``params["gate"]`` names it)."""
@@ -76,16 +85,7 @@ class Harness:
         )
 
     def _new_service(self) -> TaskService:
-        return TaskService(
-            self.engine,
-            Defaults(
-                timezone="UTC",
-                run_timeout_seconds=600.0,
-                schedule_timeout_seconds=3600.0,
-                max_params_bytes=65536,
-                callback_allow_private=True,
-            ),
-        )
+        return TaskService(self.engine, SERVICE_DEFAULTS)
 
     async def start(self) -> None:
         async with self.db.write() as conn:

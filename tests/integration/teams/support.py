@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from runagent_pulse.api.schemas import TaskCreate
-from runagent_pulse.api.service import Defaults, TaskService
+from runagent_pulse.api.service import TaskService
 from runagent_pulse.domain.ids import new_id
 from runagent_pulse.engine.clock import SystemClock
 from runagent_pulse.engine.engine import Engine
@@ -27,6 +27,7 @@ from runagent_pulse.store import teams as team_store
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.migrate import upgrade
 from runagent_pulse.store.tables import runs, tasks
+from tests.integration.engine.harness import SERVICE_DEFAULTS
 
 AGENTS = Path(__file__).resolve().parents[2] / "agents"
 WAIT_LIMIT = 30.0
@@ -73,16 +74,7 @@ class TeamNode:
             node_id=node_id,
             lease_duration=timedelta(seconds=30),
         )
-        self.service = TaskService(
-            self.engine,
-            Defaults(
-                timezone="UTC",
-                run_timeout_seconds=600.0,
-                schedule_timeout_seconds=3600.0,
-                max_params_bytes=65536,
-                callback_allow_private=True,
-            ),
-        )
+        self.service = TaskService(self.engine, SERVICE_DEFAULTS)
 
     async def start(self) -> TeamNode:
         async with self.db.write() as conn:
