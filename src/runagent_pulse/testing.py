@@ -6,6 +6,7 @@ stopping (or ``kill -9``) ends exactly what it started; throwaway PostgreSQL dat
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import math
 import os
@@ -57,11 +58,17 @@ def wait_for(
 
 
 async def wait_until(
-    condition: Callable[[], Awaitable[object]], bound: float = 30.0, what: str = ""
+    condition: Callable[[], Awaitable[object] | object], bound: float = 30.0, what: str = ""
 ) -> None:
-    """Await ``condition`` until it is true; fail after ``bound`` seconds (async tests)."""
+    """Poll ``condition`` (sync, or returning an awaitable) until it is true; fail after
+    ``bound`` seconds (async tests)."""
     deadline = time.monotonic() + bound
-    while not await condition():
+    while True:
+        value = condition()
+        if inspect.isawaitable(value):
+            value = await value
+        if value:
+            return
         if time.monotonic() > deadline:
             raise TimeoutError(f"not met within {bound}s: {what}")
         await asyncio.sleep(0.01)

@@ -200,7 +200,7 @@ async def test_a_burst_keeps_at_most_max_in_flight_requests_open() -> None:
                 asyncio.create_task(executor.execute(make_ctx("agent-1", "answer")[0]))
                 for _ in range(20)
             ]
-            await wait_until(lambda: asyncio.sleep(0, state["open"] == 3), what="3 requests open")
+            await wait_until(lambda: state["open"] == 3, what="3 requests open")
             release.set()
             results = await asyncio.gather(*runs)
     finally:

@@ -3,15 +3,11 @@ the ``process`` runtime over ``tests/agents``, and the task service."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import psutil
-import pytest
 import sqlalchemy as sa
 
 from runagent_pulse.api.schemas import TaskCreate
@@ -27,24 +23,10 @@ from runagent_pulse.store import teams as team_store
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.migrate import upgrade
 from runagent_pulse.store.tables import runs, tasks
+from runagent_pulse.testing import wait_until
 from tests.integration.engine.harness import SERVICE_DEFAULTS
 
 AGENTS = Path(__file__).resolve().parents[2] / "agents"
-WAIT_LIMIT = 30.0
-
-
-async def wait_until(predicate: Callable[[], Any], what: str, bound: float = WAIT_LIMIT) -> None:
-    """Await ``predicate()`` (sync or async) until true; fail after ``bound`` seconds."""
-    limit = time.monotonic() + bound
-    while True:
-        value = predicate()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return
-        if time.monotonic() > limit:
-            pytest.fail(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 def is_gone(pid: int) -> bool:
@@ -139,7 +121,7 @@ class TeamNode:
             found = await self.runs_of(task_id)
             return bool(found) and found[0]["status"] not in ("scheduled", "running")
 
-        await wait_until(ended, f"the run of {task_id} to end")
+        await wait_until(ended, what=f"the run of {task_id} to end")
         await self.engine.writer.flushed()
         [run] = await self.runs_of(task_id)
         return run

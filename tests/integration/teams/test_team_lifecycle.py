@@ -8,13 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.teams.support import (
-    TeamNode,
-    agent,
-    is_gone,
-    pids_of,
-    wait_until,
-)
+from runagent_pulse.testing import wait_until
+from tests.integration.teams.support import TeamNode, agent, is_gone, pids_of
 
 pytestmark = pytest.mark.slow
 
@@ -117,8 +112,8 @@ async def test_a_leader_that_never_answers_times_out(node: TeamNode, tmp_path: P
     await node.add_team("silent", [agent("boss", "lead_hangs", role="leader"), agent("m", "pid")])
     marker = tmp_path / "leader.pid"
     task_id = await node.schedule("silent", str(marker), timeout=3)
-    await wait_until(marker.exists, "the leader to start")
-    await wait_until(lambda: _activity(node, task_id, "running"), "activity running")
+    await wait_until(marker.exists, what="the leader to start")
+    await wait_until(lambda: _activity(node, task_id, "running"), what="activity running")
     run = await node.finished_run(task_id)
 
     assert run["status"] == "timeout"
@@ -144,7 +139,7 @@ async def test_overlapping_runs_of_one_task_get_separate_deployments(node: TeamN
         found = await node.runs_of(task_id)
         return len(found) == 2 and all(r["status"] not in ("scheduled", "running") for r in found)
 
-    await wait_until(two_ended, "both runs to end")
+    await wait_until(two_ended, what="both runs to end")
     await node.engine.writer.flushed()
     first, second = await node.runs_of(task_id)
     assert first["status"] == second["status"] == "success"
