@@ -21,7 +21,7 @@ from bench.common import (
     wait_for_successes,
 )
 from bench.server import PulseServer, WebhookHandler
-from runagent_pulse.testing import percentile
+from tests.support.waiting import percentile
 
 
 def _result_files(folder: Path) -> list[os.DirEntry[str]]:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +12,7 @@ import orjson
 from rich.console import Console
 
 from bench.server import PulseServer
+from tests.support.waiting import wait_for
 
 console = Console(highlight=False)
 
@@ -110,18 +110,6 @@ def create_batches(server: PulseServer, tasks: Sequence[dict[str, Any]]) -> list
 
 
 # -- results ------------------------------------------------------------------------------------
-def wait_for(
-    condition: Callable[[], bool], *, bound: float, what: str, interval: float = 0.05
-) -> float:
-    """Poll ``condition`` until true (at most ``bound`` seconds); return ``time.time()`` then."""
-    deadline = time.monotonic() + bound
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"not within {bound:g} s: {what}")
-        time.sleep(interval)
-    return time.time()
-
-
 def run_counts(server: PulseServer) -> dict[str, int]:
     """How many runs are in each status."""
     return dict(server.rows("SELECT status, count(*) FROM runs GROUP BY status"))

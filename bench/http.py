@@ -9,7 +9,7 @@ from typing import Any
 
 from bench.burst import measure_burst
 from bench.common import Figure, say
-from runagent_pulse.testing import HttpTarget
+from tests.support.http_target import HttpTarget
 
 
 def run(workdir: Path, *, quick: bool) -> list[Figure]:

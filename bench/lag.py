@@ -17,7 +17,7 @@ from bench.common import (
     wait_for_successes,
 )
 from bench.server import PulseServer
-from runagent_pulse.testing import percentile
+from tests.support.waiting import percentile
 
 SPACING = timedelta(milliseconds=10)  # 100 fires per second
 NAME = "bench-lag"

@@ -13,7 +13,7 @@ from bench.burst import measure_burst
 from bench.common import Figure, Skipped, echo_task, say
 from bench.lag import measure_lag
 from bench.server import PulseServer
-from runagent_pulse import testing
+from tests.support import postgres
 
 
 class Sampler:
@@ -42,7 +42,7 @@ class Sampler:
             "WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()"
         )
         while not self._stop.wait(0.05):
-            self.states.update(row[0] for row in testing.pg_query(self._url, query))
+            self.states.update(row[0] for row in postgres.pg_query(self._url, query))
 
     def summary(self) -> str:
         total = sum(self.states.values()) or 1
@@ -52,7 +52,7 @@ class Sampler:
 
 def _database_stats(url: str) -> str:
     """Transactions committed and rows written in the database so far (what the run cost)."""
-    ((commits, inserted, updated),) = testing.pg_query(
+    ((commits, inserted, updated),) = postgres.pg_query(
         url,
         "SELECT xact_commit, tup_inserted, tup_updated FROM pg_stat_database "
         "WHERE datname = current_database()",
@@ -67,13 +67,13 @@ def _folder(workdir: Path, name: str) -> Path:
 
 
 def run(workdir: Path, *, quick: bool) -> list[Figure]:
-    server_url = testing.postgres_server_url()
-    if not testing.postgres_reachable(server_url):
+    server_url = postgres.postgres_server_url()
+    if not postgres.postgres_reachable(server_url):
         raise Skipped("PostgreSQL is not reachable (start it or set PULSE_TEST_POSTGRES_URL)")
     count = 1_000 if quick else 10_000
     figures: list[Figure] = []
     for workers in (1, 2, 3):
-        with testing.postgres_database(server_url) as url, Sampler(url) as sampler:
+        with postgres.postgres_database(server_url) as url, Sampler(url) as sampler:
             figures += measure_burst(
                 "postgres",
                 _folder(workdir, f"workers-{workers}"),
@@ -94,7 +94,7 @@ def run(workdir: Path, *, quick: bool) -> list[Figure]:
         target=None,
         label="SQLite, 1 serve",
     )
-    with testing.postgres_database(server_url) as url:
+    with postgres.postgres_database(server_url) as url:
         server = PulseServer(_folder(workdir, "lag"), database_url=url).start()
         try:
             lag = measure_lag("postgres", server, count=200 if quick else 2_000, lead=3.0)

@@ -1,5 +1,5 @@
 """The processes a scenario measures: ``pulse serve`` and ``pulse webhook-handler``
-(``runagent_pulse.testing``: own process group on 127.0.0.1, a free port, files in the
+(``tests.support.processes``: own process group on 127.0.0.1, a free port, files in the
 scenario's temporary folder; ``stop`` ends exactly that group)."""
 
 from __future__ import annotations
@@ -12,15 +12,16 @@ from typing import Any, ClassVar
 
 import psutil
 
-from runagent_pulse import testing
-from runagent_pulse.testing import PulseWorker, WebhookHandler, pg_query
+from tests.support import processes
+from tests.support.postgres import pg_query
+from tests.support.processes import PulseWorker, WebhookHandler
 
 AGENTS_DIR = Path(__file__).resolve().parent.parent / "tests" / "agents"
 
 __all__ = ["PulseServer", "PulseWorker", "WebhookHandler"]
 
 
-class PulseServer(testing.PulseServer):
+class PulseServer(processes.PulseServer):
     """``pulse serve`` on a fresh SQLite file in ``data_dir`` (or ``database_url``), with the
     test agents."""
 

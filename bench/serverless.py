@@ -15,7 +15,7 @@ import httpx
 
 from bench.burst import measure_burst
 from bench.common import Figure, Skipped
-from runagent_pulse.testing_runagent import RunagentServe, RunagentUnavailable, runagent_python
+from tests.support.runagent import RunagentServe, RunagentUnavailable, runagent_python
 
 CACHE_DIR = Path(__file__).resolve().parent.parent / ".cache"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from bench.common import Figure, create_batches, db_time, iso, say, utc_in, wait_for
 from bench.server import PulseServer
 from runagent_pulse import PulseClient
-from runagent_pulse.testing import percentile
+from tests.support.waiting import percentile
 
 TRIO = [
     {"name": "boss", "role": "leader", "module": "team_agents", "entrypoint": "lead"},

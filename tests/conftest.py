@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from runagent_pulse import testing
+from tests.support import postgres
 
 AGENTS_DIR = Path(__file__).parent / "agents"
 REPO_ROOT = Path(__file__).resolve().parent.parent
-POSTGRES_URL = testing.postgres_server_url()
+POSTGRES_URL = postgres.postgres_server_url()
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 """``params`` of fixtures that run a test once per database backend."""
 
@@ -31,7 +31,7 @@ def fresh_postgres() -> Iterator[str]:
 
     In CI (``CI=true``) a missing server fails the test; elsewhere the test is skipped.
     """
-    if not testing.postgres_reachable(POSTGRES_URL):
+    if not postgres.postgres_reachable(POSTGRES_URL):
         where = sa.make_url(POSTGRES_URL).render_as_string(hide_password=True)
         message = (
             f"PostgreSQL is not reachable at {where}: start PostgreSQL on 127.0.0.1:5432 "
@@ -40,7 +40,7 @@ def fresh_postgres() -> Iterator[str]:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{message} (required in CI)")
         pytest.skip(message)
-    with testing.postgres_database(POSTGRES_URL) as url:
+    with postgres.postgres_database(POSTGRES_URL) as url:
         yield url
 
 
@@ -64,12 +64,12 @@ def agents_dir() -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def runagent_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A real ``runagent serve`` of the test agent (``runagent_pulse.testing_runagent``).
+    """A real ``runagent serve`` of the test agent (``tests.support.runagent``).
 
     Its virtual environment is built on first use in ``.cache/runagent-venv``; when that fails
     the test is skipped locally and fails in CI (``CI=true``), where these tests must run.
     """
-    from runagent_pulse.testing_runagent import RunagentServe, RunagentUnavailable, runagent_python
+    from tests.support.runagent import RunagentServe, RunagentUnavailable, runagent_python
 
     try:
         python = runagent_python(REPO_ROOT / ".cache")

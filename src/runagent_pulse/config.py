@@ -11,6 +11,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from runagent_pulse.executors.serverless import DEFAULT_BASE_URL
 from runagent_pulse.timespec import TimespecError, parse_duration
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./pulse-data/pulse.db"
@@ -69,7 +70,7 @@ class Settings(BaseSettings):
     enable_serverless: bool = Field(False, alias="ENABLE_SERVERLESS_INTEGRATION")
     serverless_api_key: SecretStr | None = Field(None, alias="RUNAGENT_SERVERLESS_API_KEY")
     runagent_base_url: str = Field(
-        "https://backend.run-agent.ai/",
+        DEFAULT_BASE_URL,
         pattern=r"^https?://[^\s/]+(/\S*)?$",
         max_length=2048,
         alias="RUNAGENT_BASE_URL",

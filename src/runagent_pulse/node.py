@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import logging
 
+from runagent_pulse.common.clock import Clock, DatabaseClock, SystemClock
 from runagent_pulse.config import Settings
 from runagent_pulse.delivery.outbox import Deliverer
 from runagent_pulse.delivery.server_secret import load_server_secret
-from runagent_pulse.engine.clock import Clock, DatabaseClock, SystemClock
 from runagent_pulse.engine.engine import Engine, default_node_id
 from runagent_pulse.engine.retention import Retention
 from runagent_pulse.engine.wakeups import CrossNodeWakeups

@@ -15,8 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from runagent_pulse.testing import percentile, pg_query, wait_for
 from tests.acceptance.server import PulseServer, PulseWorker
+from tests.support.postgres import pg_query
+from tests.support.waiting import percentile, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(240)]
 

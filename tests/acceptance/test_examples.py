@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from runagent_pulse.testing import HttpTarget
 from tests.acceptance.server import PulseServer, WebhookHandler, wait_for
+from tests.support.http_target import HttpTarget
 
 ROOT = Path(__file__).parents[2]
 EXAMPLES = ROOT / "examples"

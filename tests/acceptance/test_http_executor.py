@@ -11,8 +11,9 @@ import pytest
 
 from runagent_pulse import AsyncPulseClient, PulseClient
 from runagent_pulse.client import UnsafeURLError, ValidationError
-from runagent_pulse.testing import HttpTarget, free_port
 from tests.acceptance.server import PulseServer
+from tests.support.http_target import HttpTarget
+from tests.support.processes import free_port
 
 pytestmark = pytest.mark.slow
 

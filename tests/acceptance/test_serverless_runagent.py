@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from runagent_pulse import PulseClient
-from runagent_pulse.testing import PULSE_CLI
-from runagent_pulse.testing_runagent import RunagentServe, call_with_runagent_client
 from tests.acceptance.server import PulseServer
 from tests.acceptance.test_examples import run_example
+from tests.support.processes import PULSE_CLI
+from tests.support.runagent import RunagentServe, call_with_runagent_client
 
 pytestmark = [pytest.mark.slow, pytest.mark.runagent, pytest.mark.timeout(900)]
 

@@ -17,8 +17,8 @@ import pytest
 
 from runagent_pulse import PulseClient
 from runagent_pulse.client import ConflictError, InvalidTargetError, NotFoundError, ValidationError
-from runagent_pulse.testing import PULSE_CLI
 from tests.acceptance.server import PulseServer, wait_for
+from tests.support.processes import PULSE_CLI
 
 pytestmark = pytest.mark.slow
 

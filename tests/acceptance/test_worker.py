@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from runagent_pulse import PulseClient
-from runagent_pulse.testing import PULSE_CLI, wait_for
 from tests.acceptance.server import PulseServer, PulseWorker
+from tests.support.processes import PULSE_CLI
+from tests.support.waiting import wait_for
 
 
 def test_two_nodes_racing_on_the_same_due_runs_never_run_one_twice(

@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from runagent_pulse.testing import Received, read_request
+from tests.support.http_target import Received, read_request
 
 
 def response(status: str, *headers: str, body: bytes = b"") -> bytes:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from runagent_pulse.common.clock import DatabaseClock, ManualClock
 from runagent_pulse.config import ConfigError, load_settings
-from runagent_pulse.engine.clock import DatabaseClock, ManualClock
 from runagent_pulse.node import Node
 
 

@@ -20,8 +20,8 @@ from runagent_pulse.api.schemas import MAX_BODY_BYTES
 from runagent_pulse.api.service import Defaults, TaskService
 from runagent_pulse.api.team_routes import router as team_router
 from runagent_pulse.api.url_guard import RefuseNul
+from runagent_pulse.common.clock import Clock
 from runagent_pulse.config import Settings
-from runagent_pulse.engine.clock import Clock
 from runagent_pulse.node import Node
 
 log = logging.getLogger(__name__)

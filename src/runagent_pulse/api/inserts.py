@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from runagent_pulse.engine.clock import Clock
+from runagent_pulse.common.clock import Clock
 from runagent_pulse.store import tasks as task_store
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.sql import Row

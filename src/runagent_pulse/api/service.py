@@ -11,7 +11,7 @@ from runagent_pulse.api.inserts import TaskInserter
 from runagent_pulse.api.schemas import RepeatIn, TaskCreate, TaskFields, TaskPatch, json_size
 from runagent_pulse.api.serverless_checks import check_agent_endpoint
 from runagent_pulse.api.team_checks import TEAM, check_prompt, check_team_tasks
-from runagent_pulse.delivery.ssrf import check_url
+from runagent_pulse.common.netguard import check_url
 from runagent_pulse.domain.errors import InvalidTransition, PulseError, ValidationError
 from runagent_pulse.domain.ids import new_id
 from runagent_pulse.domain.plans import NewRun

@@ -17,11 +17,11 @@ from runagent_pulse.api.team_schemas import (
     TeamOut,
     TeamPatch,
 )
+from runagent_pulse.common.agent_targets import check_target
+from runagent_pulse.common.netguard import check_url
 from runagent_pulse.config import Settings
-from runagent_pulse.delivery.ssrf import check_url
 from runagent_pulse.domain.errors import InvalidTarget
 from runagent_pulse.domain.ids import new_id
-from runagent_pulse.executors.local_worker import check_target
 from runagent_pulse.node import Node
 from runagent_pulse.store import deployments as deployment_store
 from runagent_pulse.store import runs as run_store

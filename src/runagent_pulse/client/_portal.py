@@ -1,4 +1,5 @@
-"""Run the async client from synchronous code: one private event loop in a background thread.
+"""Run the async client from synchronous code: one private event loop in a background thread
+(anyio's blocking portal).
 
 Every blocking call hands a coroutine to that loop and waits for its result, so the sync API
 works the same in a script, in a thread, or inside a running event loop (Jupyter, an ``async``
@@ -7,11 +8,12 @@ web handler) where ``asyncio.run`` would refuse to start.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import functools
-import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
+
+from anyio.from_thread import start_blocking_portal
 
 from runagent_pulse.client.errors import PulseError
 
@@ -24,12 +26,9 @@ class Portal:
     """A daemon thread running an event loop, and a way to call coroutines on it."""
 
     def __init__(self) -> None:
-        self._loop = asyncio.new_event_loop()
+        self._exit = contextlib.ExitStack()
+        self._portal = self._exit.enter_context(start_blocking_portal())
         self._closed = False
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name="pulse-client-loop", daemon=True
-        )
-        self._thread.start()
 
     @property
     def closed(self) -> bool:
@@ -39,9 +38,7 @@ class Portal:
         """Run ``fn(*args, **kwargs)`` on the portal's loop and return its result."""
         if self._closed:
             raise PulseError("This Pulse client is closed.", code="client_closed")
-        if threading.current_thread() is self._thread:
-            raise RuntimeError("A blocking Pulse call cannot be made from the client's own loop")
-        future = asyncio.run_coroutine_threadsafe(fn(*args, **kwargs), self._loop)
+        future = self._portal.start_task_soon(functools.partial(fn, *args, **kwargs))
         try:
             return future.result()
         except BaseException:
@@ -73,12 +70,8 @@ class Portal:
         """Stop the loop and its thread (idempotent)."""
         if self._closed:
             return
-        future = asyncio.run_coroutine_threadsafe(self._loop.shutdown_asyncgens(), self._loop)
-        future.result()
         self._closed = True
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join()
-        self._loop.close()
+        self._exit.close()
 
 
 class HasPortal(Protocol):

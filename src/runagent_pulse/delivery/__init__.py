@@ -1,5 +1,6 @@
 """Callback delivery: Standard Webhooks signing, the SSRF guard, one HTTP attempt, backoff."""
 
+from runagent_pulse.common.netguard import VettedTarget, VettedTransport, check_url, resolve_and_vet
 from runagent_pulse.delivery.backoff import next_delay
 from runagent_pulse.delivery.payload import build_payload, encode_payload
 from runagent_pulse.delivery.sender import AttemptOutcome, make_client, send_once
@@ -11,7 +12,6 @@ from runagent_pulse.delivery.signing import (
     verify,
     webhook_headers,
 )
-from runagent_pulse.delivery.ssrf import VettedTarget, VettedTransport, check_url, resolve_and_vet
 
 __all__ = [
     "AttemptOutcome",

@@ -19,14 +19,14 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from runagent_pulse.background import cancel_and_wait
+from runagent_pulse.common.background import cancel_and_wait
+from runagent_pulse.common.clock import Clock
+from runagent_pulse.common.netguard import Resolver
 from runagent_pulse.delivery.backoff import next_delay
 from runagent_pulse.delivery.payload import STATUSES, build_payload, encode_payload
 from runagent_pulse.delivery.sender import AttemptOutcome, make_client, send_once
 from runagent_pulse.delivery.signing import webhook_headers
-from runagent_pulse.delivery.ssrf import Resolver
 from runagent_pulse.domain.plans import Outcome
-from runagent_pulse.engine.clock import Clock
 from runagent_pulse.store import deliveries as store
 from runagent_pulse.store.completions import CompletionResult
 from runagent_pulse.store.database import Database

@@ -15,8 +15,8 @@ from typing import Literal
 
 import httpx
 
-from runagent_pulse.delivery.signing import USER_AGENT
-from runagent_pulse.delivery.ssrf import Resolver, VettedTransport
+from runagent_pulse.common.http_client import describe_connect_error, guarded_client
+from runagent_pulse.common.netguard import Resolver
 from runagent_pulse.domain.errors import UnsafeURL
 
 Disposition = Literal["delivered", "retry", "gone"]
@@ -52,20 +52,6 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
     if seconds != seconds or seconds in (float("inf"), float("-inf")):
         return None
     return max(seconds, 0.0)
-
-
-def describe_connect_error(exc: BaseException) -> str:
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    text = " ".join(str(e) for e in chain).lower()
-    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
-        return "connection refused"
-    if "could not resolve" in text or "name or service not known" in text:
-        return str(exc) or "could not resolve host"
-    return f"connection failed: {exc}" if str(exc) else "connection failed"
 
 
 def _seconds(value: float) -> str:
@@ -155,17 +141,10 @@ def make_client(
     resolver: Resolver | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.AsyncClient:
-    """An ``AsyncClient`` for deliveries: SSRF-vetted, no redirects, no proxies from the env.
-
-    ``transport`` replaces the real network under the vetting layer (tests).
-    """
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30)
-    return httpx.AsyncClient(
-        transport=VettedTransport(
-            allow_private, resolver=resolver, transport=transport, limits=limits, retries=0
-        ),
-        follow_redirects=False,
+    """The client deliveries go through (see :func:`guarded_client`)."""
+    return guarded_client(
+        allow_private=allow_private,
         timeout=httpx.Timeout(timeout),
-        trust_env=False,
-        headers={"user-agent": USER_AGENT},
+        resolver=resolver,
+        transport=transport,
     )

@@ -15,12 +15,11 @@ import hmac
 import secrets
 from collections.abc import Mapping
 
-from runagent_pulse import __version__
+from runagent_pulse.common.http_client import USER_AGENT
 from runagent_pulse.domain.errors import PulseError
 
 SECRET_PREFIX = "whsec_"
 DEFAULT_TOLERANCE = 300
-USER_AGENT = f"runagent-pulse/{__version__}"
 
 
 class SignatureError(PulseError):

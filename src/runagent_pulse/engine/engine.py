@@ -18,10 +18,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from runagent_pulse import __version__
-from runagent_pulse.background import cancel_and_wait
+from runagent_pulse.common.background import cancel_and_wait
+from runagent_pulse.common.clock import Clock, SystemClock
 from runagent_pulse.domain.plans import ClaimPlan, Outcome
 from runagent_pulse.domain.statuses import RunStatus
-from runagent_pulse.engine.clock import Clock, SystemClock
 from runagent_pulse.engine.events import RunEventLog
 from runagent_pulse.engine.planning import ScheduleCache, plan_claim
 from runagent_pulse.engine.runner import CancelReason, execute_run

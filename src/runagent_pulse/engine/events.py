@@ -7,8 +7,8 @@ from typing import Any
 
 import orjson
 
+from runagent_pulse.common.clock import Clock
 from runagent_pulse.domain.plans import RunEvent
-from runagent_pulse.engine.clock import Clock
 
 MAX_EVENTS_PER_RUN = 1000
 MAX_EVENT_BYTES = 64 * 1024

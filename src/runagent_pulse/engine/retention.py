@@ -6,8 +6,8 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from runagent_pulse.background import cancel_and_wait
-from runagent_pulse.engine.clock import Clock
+from runagent_pulse.common.background import cancel_and_wait
+from runagent_pulse.common.clock import Clock
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.retention import prune_finished_runs
 

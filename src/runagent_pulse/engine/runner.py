@@ -9,10 +9,10 @@ from typing import Any
 
 import orjson
 
+from runagent_pulse.common.clock import Clock
 from runagent_pulse.domain.errors import ExecutionError
 from runagent_pulse.domain.plans import Outcome
 from runagent_pulse.domain.statuses import RunStatus
-from runagent_pulse.engine.clock import Clock
 from runagent_pulse.executors.base import ExecutionContext, Executor
 from runagent_pulse.store.sql import Row
 

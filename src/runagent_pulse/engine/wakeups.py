@@ -13,7 +13,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 
-from runagent_pulse.background import cancel_and_wait
+from runagent_pulse.common.background import cancel_and_wait
 from runagent_pulse.engine.engine import Engine
 from runagent_pulse.store.database import Database
 

@@ -10,8 +10,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from runagent_pulse.common.clock import Clock
 from runagent_pulse.domain.plans import NewRun, Outcome, RunEvent
-from runagent_pulse.engine.clock import Clock
 from runagent_pulse.engine.planning import plan_retry
 from runagent_pulse.store.completions import (
     CompletionResult,

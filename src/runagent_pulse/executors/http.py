@@ -35,9 +35,8 @@ from typing import Any, ClassVar
 import httpx
 import orjson
 
-from runagent_pulse.delivery.sender import describe_connect_error
-from runagent_pulse.delivery.signing import USER_AGENT
-from runagent_pulse.delivery.ssrf import Resolver, VettedTransport
+from runagent_pulse.common.http_client import describe_connect_error, guarded_client
+from runagent_pulse.common.netguard import Resolver
 from runagent_pulse.domain.errors import ExecutionError, UnsafeURL, ValidationError
 from runagent_pulse.executors.base import ExecutionContext, Executor
 from runagent_pulse.executors.http_request import HTTP, HttpRequest, parse_request
@@ -122,18 +121,12 @@ class HttpExecutor(Executor):
         parse_request(params, allow_private=self.allow_private)
 
     def _client(self, connections: int) -> httpx.AsyncClient:
-        limits = httpx.Limits(
-            max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=30
-        )
-        return httpx.AsyncClient(
-            transport=VettedTransport(
-                self.allow_private, resolver=self._resolver, limits=limits, retries=0
-            ),
-            follow_redirects=False,
+        return guarded_client(
+            allow_private=self.allow_private,
             # The run's timeout bounds the whole call; only connecting has its own bound.
             timeout=httpx.Timeout(None, connect=CONNECT_TIMEOUT),
-            trust_env=False,
-            headers={"user-agent": USER_AGENT},
+            max_connections=connections,
+            resolver=self._resolver,
         )
 
     async def start(self) -> None:

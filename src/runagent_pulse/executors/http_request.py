@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from runagent_pulse.delivery.ssrf import check_url
+from runagent_pulse.common.netguard import check_url
 from runagent_pulse.domain.errors import UnsafeURL, ValidationError
 
 __all__ = [

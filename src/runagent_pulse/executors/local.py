@@ -50,14 +50,10 @@ from typing import Any, ClassVar, cast
 import orjson
 
 import runagent_pulse
+from runagent_pulse.common.agent_targets import check_target
 from runagent_pulse.domain.errors import ExecutionError, ResultNotSerializable
 from runagent_pulse.executors.base import ExecutionContext, Executor
-from runagent_pulse.executors.local_worker import (
-    HEADER,
-    MSG_OK,
-    MSG_READY,
-    check_target,
-)
+from runagent_pulse.executors.local_worker import HEADER, MSG_OK, MSG_READY
 
 __all__ = ["LocalExecutor"]
 

@@ -1,4 +1,4 @@
-"""What runs inside a ``local`` executor worker process, and the target checks it shares.
+"""What runs inside a ``local`` executor worker process.
 
 A worker is a fresh interpreter (``python -P -c ...``, never a fork of the server) started in its
 own session, so killing its process group also kills whatever the agent spawned. It speaks a tiny
@@ -25,9 +25,7 @@ import asyncio
 import importlib
 import importlib.util
 import inspect
-import keyword
 import os
-import re
 import signal
 import struct
 import sys
@@ -38,113 +36,23 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from runagent_pulse.common.agent_targets import check_entrypoint_tag, check_module
 from runagent_pulse.domain.errors import InvalidTarget, ResultNotSerializable
 from runagent_pulse.executors.frameworks import Call, adapt
 from runagent_pulse.executors.results import to_json_value
 
 __all__ = [
     "AgentLoadError",
-    "check_entrypoint_tag",
-    "check_module",
-    "check_target",
     "die_with_parent",
-    "is_allowlisted",
     "load_entrypoint",
-    "locate_module",
     "main",
     "take_pipes",
 ]
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 HEADER = struct.Struct("!I")
 MSG_OK, MSG_ERROR, MSG_READY = 0, 1, 2
 MAX_MESSAGE_CHARS = 2000
 _PROTOCOL_METHODS = ("ainvoke", "invoke", "kickoff", "arun", "run")
-
-
-def _is_name(part: str) -> bool:
-    return _NAME.match(part) is not None and not keyword.iskeyword(part)
-
-
-def locate_module(agent_id: str, agent_paths: Sequence[Path]) -> Path | None:
-    """The file ``agent_id`` would be imported from under ``agent_paths`` (first match), or None."""
-    parts = agent_id.split(".")
-    for root in agent_paths:
-        base = root.joinpath(*parts)
-        for candidate in (base.with_name(parts[-1] + ".py"), base / "__init__.py"):
-            if candidate.is_file():
-                return candidate
-    return None
-
-
-def is_allowlisted(agent_id: str, allowlist: Sequence[str]) -> bool:
-    """``"pkg.mod"`` allows exactly that module; ``"pkg.*"`` allows ``pkg`` and all it contains."""
-    for entry in allowlist:
-        if entry.endswith(".*"):
-            package = entry[:-2]
-            if agent_id == package or agent_id.startswith(package + "."):
-                return True
-        elif agent_id == entry:
-            return True
-    return False
-
-
-def check_entrypoint_tag(entrypoint_tag: str) -> None:
-    """A tag is one public identifier: no dots (no ``os.system`` through an imported module)."""
-    if not _is_name(entrypoint_tag) or entrypoint_tag.startswith("_"):
-        raise InvalidTarget(
-            f"entrypoint_tag {entrypoint_tag!r:.100} is not a public Python identifier: name a "
-            "function or object defined in the module (no dots, no leading underscore)",
-            details={"entrypoint_tag": entrypoint_tag[:100]},
-        )
-
-
-def check_target(
-    agent_id: str, entrypoint_tag: str, agent_paths: Sequence[Path], allowlist: Sequence[str]
-) -> Path | None:
-    """Refuse a target that may not run; return the vetted file (None for allow-listed modules).
-
-    Raises:
-        InvalidTarget: with a message that says how to fix it.
-    """
-    check_entrypoint_tag(entrypoint_tag)
-    return check_module(agent_id, agent_paths, allowlist)
-
-
-def check_module(
-    agent_id: str, agent_paths: Sequence[Path], allowlist: Sequence[str]
-) -> Path | None:
-    """Refuse a module that may not be imported; return its vetted file (None if allow-listed).
-
-    Raises:
-        InvalidTarget: with a message that says how to fix it.
-    """
-    details = {"agent_id": agent_id[:200]}
-    if not all(_is_name(part) for part in agent_id.split(".")):
-        raise InvalidTarget(
-            f"agent_id {agent_id!r:.200} is not a Python module name (dotted identifiers such "
-            "as 'my_agent' or 'team.researcher'; no paths)",
-            details=details,
-        )
-    top = agent_id.split(".")[0]
-    if not agent_paths and not allowlist:
-        raise InvalidTarget(
-            f"local agents are disabled: set LOCAL_AGENT_PATH to the folder that holds {top}.py "
-            "(or list the module in PULSE_LOCAL_AGENT_ALLOWLIST)",
-            details=details,
-        )
-    found = locate_module(agent_id, agent_paths)
-    if found is not None:
-        return found
-    if is_allowlisted(agent_id, allowlist):
-        return None
-    where = os.pathsep.join(str(p) for p in agent_paths) or "not set"
-    hint = " (agent_id is a module name: drop the '.py')" if agent_id.endswith(".py") else ""
-    raise InvalidTarget(
-        f"module {agent_id!r} is not under LOCAL_AGENT_PATH ({where}) nor in "
-        f"PULSE_LOCAL_AGENT_ALLOWLIST; put {top}.py (or the package {top}/) in that folder{hint}",
-        details=details,
-    )
 
 
 class AgentLoadError(Exception):

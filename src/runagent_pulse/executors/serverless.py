@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from runagent_pulse.delivery.ssrf import Resolver, check_url, resolve_and_vet
+from runagent_pulse.common.netguard import Resolver, check_url, resolve_and_vet
 from runagent_pulse.domain.errors import ExecutionError, InvalidTarget, UnsafeURL
 from runagent_pulse.executors.base import Availability, ExecutionContext, Executor
 from runagent_pulse.executors.runagent_protocol import (

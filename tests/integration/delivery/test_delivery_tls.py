@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from runagent_pulse.delivery.ssrf import VettedTransport
+from runagent_pulse.common.netguard import VettedTransport
 
 pytestmark = [
     pytest.mark.slow,

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from runagent_pulse.api.schemas import TaskCreate
 from runagent_pulse.api.service import Defaults, TaskService
-from runagent_pulse.engine.clock import ManualClock
+from runagent_pulse.common.clock import ManualClock
 from runagent_pulse.engine.engine import Engine
 from runagent_pulse.executors.base import ExecutionContext, Executor
 from runagent_pulse.executors.echo import EchoExecutor

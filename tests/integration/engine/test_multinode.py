@@ -12,17 +12,17 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from runagent_pulse.common.clock import DatabaseClock, SystemClock
 from runagent_pulse.domain.plans import Outcome
 from runagent_pulse.domain.statuses import RunStatus
-from runagent_pulse.engine.clock import DatabaseClock, SystemClock
 from runagent_pulse.engine.engine import Engine
 from runagent_pulse.engine.writer import CompletionWriter
 from runagent_pulse.executors.base import ExecutionContext, Executor
 from runagent_pulse.executors.registry import ExecutorRegistry
 from runagent_pulse.store.completions import CompletionResult
 from runagent_pulse.store.database import Database
-from runagent_pulse.testing import wait_until
 from tests.integration.engine.harness import Harness
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.postgres
 

@@ -10,8 +10,8 @@ from runagent_pulse.engine.events import MAX_EVENTS_PER_RUN
 from runagent_pulse.store.retention import prune_finished_runs
 from runagent_pulse.store.run_events import list_events
 from runagent_pulse.store.tables import run_events
-from runagent_pulse.testing import wait_until
 from tests.integration.engine.harness import Harness
+from tests.support.waiting import wait_until
 
 
 async def events_of(h: Harness, run_id: str) -> list[dict]:

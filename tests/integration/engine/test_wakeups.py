@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from runagent_pulse.engine.clock import DatabaseClock, SystemClock
+from runagent_pulse.common.clock import DatabaseClock, SystemClock
 from runagent_pulse.engine.wakeups import WAKE_CHANNEL, CrossNodeWakeups
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.migrate import upgrade
-from runagent_pulse.testing import wait_until
 from tests.integration.engine.conftest import START
 from tests.integration.engine.harness import Harness
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.postgres
 

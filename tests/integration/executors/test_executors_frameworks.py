@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from runagent_pulse.executors import ExecutionContext, LocalExecutor
-from runagent_pulse.testing import execution_context
+from tests.support.executors import execution_context
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,10 @@ import pytest
 from runagent_pulse.domain.errors import ExecutionError
 from runagent_pulse.executors.base import ExecutionContext
 from runagent_pulse.executors.http import HttpExecutor
-from runagent_pulse.testing import HttpTarget, execution_context, free_port, wait_until
+from tests.support.executors import execution_context
+from tests.support.http_target import HttpTarget
+from tests.support.processes import free_port
+from tests.support.waiting import wait_until
 
 
 def make_ctx(params: dict[str, Any]) -> ExecutionContext:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,8 @@ import pytest_asyncio
 
 from runagent_pulse.domain.errors import ExecutionError, ResultNotSerializable
 from runagent_pulse.executors import ExecutionContext, LocalExecutor
-from runagent_pulse.testing import execution_context
+from tests.support.executors import execution_context
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -24,15 +24,6 @@ WAIT_LIMIT = 10.0
 
 def make_ctx(agent_id: str, tag: str, **params: Any) -> ExecutionContext:
     return execution_context(agent_id, tag, params, run_id="run_42", task_id="task_7", attempt=2)
-
-
-async def wait_until(predicate: Callable[[], bool], what: str) -> None:
-    """Poll ``predicate`` until true; fail after WAIT_LIMIT seconds (a bound, not a timing)."""
-    limit = time.monotonic() + WAIT_LIMIT
-    while not predicate():
-        if time.monotonic() > limit:
-            pytest.fail(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
 
 
 def is_gone(pid: int) -> bool:
@@ -210,7 +201,7 @@ async def test_timeout_kills_the_worker_and_the_pool_recovers(
 ) -> None:
     marker = tmp_path / "started"
     task = asyncio.create_task(run(local, "simple_agent", "started_then_sleep", marker=str(marker)))
-    await wait_until(marker.exists, "the agent to start")
+    await wait_until(marker.exists, WAIT_LIMIT, "the agent to start")
     pid = int(marker.read_text())
     assert pid in local.worker_pids
     with pytest.raises(TimeoutError):
@@ -227,13 +218,15 @@ async def test_cancel_kills_the_agents_children(local: LocalExecutor, tmp_path: 
     task = asyncio.create_task(
         run(local, "simple_agent", "spawn_child_then_sleep", marker=str(marker))
     )
-    await wait_until(lambda: marker.exists() and marker.read_text() != "", "the child to start")
+    await wait_until(
+        lambda: marker.exists() and marker.read_text() != "", WAIT_LIMIT, "the child to start"
+    )
     child = int(marker.read_text())
     assert not is_gone(child)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    await wait_until(lambda: is_gone(child), "the agent's child process to die")
+    await wait_until(lambda: is_gone(child), WAIT_LIMIT, "the agent's child process to die")
 
 
 async def test_runs_beyond_the_pool_size_wait_in_turn(local: LocalExecutor) -> None:
@@ -253,7 +246,7 @@ async def test_a_waiting_run_can_be_cancelled(tmp_path: Path) -> None:
         busy = asyncio.create_task(
             run(executor, "simple_agent", "started_then_sleep", marker=str(marker))
         )
-        await wait_until(marker.exists, "the busy run to start")
+        await wait_until(marker.exists, WAIT_LIMIT, "the busy run to start")
         waiting = asyncio.create_task(run(executor, "simple_agent", "process", input="x"))
         await asyncio.sleep(0)  # let it queue behind the busy run
         waiting.cancel()
@@ -312,7 +305,9 @@ async def test_close_leaves_no_processes(tmp_path: Path) -> None:
     busy = asyncio.create_task(
         run(executor, "simple_agent", "spawn_child_then_sleep", marker=str(marker))
     )
-    await wait_until(lambda: marker.exists() and marker.read_text() != "", "the busy run")
+    await wait_until(
+        lambda: marker.exists() and marker.read_text() != "", WAIT_LIMIT, "the busy run"
+    )
     child = int(marker.read_text())
     pids = executor.worker_pids
     assert len(pids) == 3
@@ -322,7 +317,7 @@ async def test_close_leaves_no_processes(tmp_path: Path) -> None:
     assert info.value.error_type == "ExecutorClosed"
     assert all(is_gone(pid) for pid in pids)
     assert not children() & set(pids)
-    await wait_until(lambda: is_gone(child), "the agent's child to die")
+    await wait_until(lambda: is_gone(child), WAIT_LIMIT, "the agent's child to die")
     with pytest.raises(ExecutionError, match="shut down"):
         await run(executor, "simple_agent", "process", input="late")
 
@@ -344,7 +339,7 @@ def test_under_uvloop(tmp_path: Path) -> None:
             task = asyncio.create_task(
                 run(executor, "simple_agent", "started_then_sleep", marker=str(marker))
             )
-            await wait_until(marker.exists, "the agent to start")
+            await wait_until(marker.exists, WAIT_LIMIT, "the agent to start")
             pid = int(marker.read_text())
             task.cancel()
             with pytest.raises(asyncio.CancelledError):

@@ -10,9 +10,10 @@ import pytest
 
 from runagent_pulse.domain.errors import ExecutionError
 from runagent_pulse.executors.runagent_protocol import ERROR_TYPES
-from runagent_pulse.testing import free_port, wait_until
 from tests.integration.raw_http import RawReceiver, raw_receiver, response
 from tests.integration.serverless.support import make_ctx, started
+from tests.support.processes import free_port
+from tests.support.waiting import wait_until
 
 KEY = "ra-test-key"
 JSON = "content-type: application/json"

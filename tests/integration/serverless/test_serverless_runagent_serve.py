@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from runagent_pulse.domain.errors import ExecutionError
-from runagent_pulse.testing_runagent import RunagentServe, call_with_runagent_client
 from tests.integration.serverless.support import make_ctx, started
+from tests.support.runagent import RunagentServe, call_with_runagent_client
 
 pytestmark = [pytest.mark.slow, pytest.mark.runagent, pytest.mark.timeout(900)]
 

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from runagent_pulse.api.schemas import TaskCreate
 from runagent_pulse.api.service import TaskService
+from runagent_pulse.common.clock import SystemClock
 from runagent_pulse.domain.ids import new_id
-from runagent_pulse.engine.clock import SystemClock
 from runagent_pulse.engine.engine import Engine
 from runagent_pulse.executors.registry import ExecutorRegistry
 from runagent_pulse.executors.team.executor import TeamExecutor
@@ -23,8 +23,8 @@ from runagent_pulse.store import teams as team_store
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.migrate import upgrade
 from runagent_pulse.store.tables import runs, tasks
-from runagent_pulse.testing import wait_until
 from tests.integration.engine.harness import SERVICE_DEFAULTS
+from tests.support.waiting import wait_until
 
 AGENTS = Path(__file__).resolve().parents[2] / "agents"
 

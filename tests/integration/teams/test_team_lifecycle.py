@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from runagent_pulse.testing import wait_until
 from tests.integration.teams.support import TeamNode, agent, is_gone, pids_of
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 

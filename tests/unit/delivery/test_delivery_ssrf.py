@@ -7,7 +7,7 @@ import ipaddress
 import httpx
 import pytest
 
-from runagent_pulse.delivery.ssrf import (
+from runagent_pulse.common.netguard import (
     VettedTransport,
     address_problem,
     check_url,

@@ -9,7 +9,7 @@ import pytest
 
 from runagent_pulse.domain.errors import ExecutionError
 from runagent_pulse.executors import EchoExecutor, ExecutionContext
-from runagent_pulse.testing import execution_context
+from tests.support.executors import execution_context
 
 
 def make_ctx(**params: Any) -> ExecutionContext:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from runagent_pulse.common.agent_targets import check_target, is_allowlisted
 from runagent_pulse.domain.errors import InvalidTarget
 from runagent_pulse.executors import LocalExecutor
-from runagent_pulse.executors.local_worker import check_target, is_allowlisted
 
 
 @pytest.fixture

@@ -25,10 +25,10 @@ import time
 from collections.abc import Coroutine, Mapping
 from typing import Any, ClassVar
 
+from runagent_pulse.common.clock import Clock
 from runagent_pulse.domain.errors import ExecutionError, TeamNotFound
 from runagent_pulse.domain.ids import new_id
 from runagent_pulse.domain.statuses import DeploymentStatus
-from runagent_pulse.engine.clock import Clock
 from runagent_pulse.executors.base import ExecutionContext, Executor
 from runagent_pulse.executors.team.runtime import (
     AgentInfo,

@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from runagent_pulse.background import cancel_and_wait
+from runagent_pulse.common.background import cancel_and_wait
+from runagent_pulse.common.clock import Clock
 from runagent_pulse.domain.statuses import DeploymentStatus
-from runagent_pulse.engine.clock import Clock
 from runagent_pulse.executors.team import processes
 from runagent_pulse.store import deployments as deployment_store
 from runagent_pulse.store.database import Database

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from runagent_pulse.delivery.ssrf import VettedTransport
+from runagent_pulse.common.http_client import guarded_client
 from runagent_pulse.domain.errors import ExecutionError, UnsafeURL
 from runagent_pulse.executors.team.runtime import AgentInfo, AgentSpec, DeployRequest
 
@@ -96,8 +96,4 @@ class UrlAgent:
 def url_client(allow_private: bool) -> httpx.AsyncClient:
     """The client HTTP agents are called with (SSRF-guarded, no redirects, no read timeout:
     the run's timeout bounds a call)."""
-    return httpx.AsyncClient(
-        transport=VettedTransport(allow_private),
-        follow_redirects=False,
-        timeout=httpx.Timeout(10.0, read=None),
-    )
+    return guarded_client(allow_private=allow_private, timeout=httpx.Timeout(10.0, read=None))

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from runagent_pulse.testing import ManagedProcess, answers_200, free_port
+from tests.support.processes import ManagedProcess, answers_200, free_port
 
 __all__ = [
     "AGENT_ID",
