@@ -19,10 +19,25 @@ from runagent_pulse.executors.serverless import ServerlessExecutor
 from runagent_pulse.executors.team.executor import TeamExecutor
 from runagent_pulse.executors.team.process_runtime import ProcessRuntime
 from runagent_pulse.executors.team.reaper import DeploymentReaper
+from runagent_pulse.service import Defaults, Services
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.migrate import upgrade
 
 log = logging.getLogger(__name__)
+
+
+def service_defaults(settings: Settings) -> Defaults:
+    """What the application layer applies to every task, from the operator's settings."""
+    return Defaults(
+        timezone=settings.timezone,
+        run_timeout_seconds=settings.run_timeout.total_seconds(),
+        schedule_timeout_seconds=settings.schedule_timeout.total_seconds(),
+        max_params_bytes=settings.max_params_bytes,
+        callback_allow_private=settings.callback_allow_private,
+        default_executor=settings.default_executor,
+        local_agent_path=tuple(settings.local_agent_path),
+        local_agent_allowlist=tuple(settings.local_agent_allowlist),
+    )
 
 
 class Node:
@@ -96,6 +111,7 @@ class Node:
             self.db, clock=time_source, interval=settings.lease_duration.total_seconds()
         )
         self.wakeups = None if self.db.is_sqlite else CrossNodeWakeups(self.db, self.engine)
+        self.services = Services.build(self.engine, self.deliverer, service_defaults(settings))
 
     async def start(self) -> None:
         async with self.db.write() as conn:

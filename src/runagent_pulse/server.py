@@ -7,13 +7,18 @@ import asyncio
 import contextlib
 import logging
 import signal
+from typing import TYPE_CHECKING
 
 import uvicorn
 
+from runagent_pulse.common.clock import Clock
 from runagent_pulse.config import Settings, load_settings
 from runagent_pulse.node import Node
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.migrate import upgrade
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def _settings(**overrides: object) -> Settings:
@@ -27,12 +32,20 @@ def _configure_logging(settings: Settings) -> None:
     )
 
 
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    """The API of one node (``app.state.node``) on ``settings``."""
+    from runagent_pulse.api.app import build_app
+
+    node = Node(settings, clock=clock)
+    app = build_app(node, api_key=settings.api_key.get_secret_value() if settings.api_key else None)
+    app.state.node = node
+    return app
+
+
 def serve(
     host: str | None = None, port: int | None = None, database_url: str | None = None
 ) -> None:
     """Run the API, the engine and the workers in this process until interrupted."""
-    from runagent_pulse.api.app import create_app
-
     settings = _settings(PULSE_HOST=host, PULSE_PORT=port, PULSE_DATABASE_URL=database_url)
     _configure_logging(settings)
     app = create_app(settings)

@@ -9,11 +9,11 @@ import pytest
 import typer
 from pydantic import ValidationError as PydanticValidationError
 
-from runagent_pulse.api.team_checks import MAX_PROMPT_CHARS, check_prompt
-from runagent_pulse.api.team_schemas import TeamCreate, TeamPatch
 from runagent_pulse.cli.teams_cmds import parse_agent
 from runagent_pulse.config import Settings
 from runagent_pulse.domain.errors import ValidationError
+from runagent_pulse.service.task_checks import MAX_PROMPT_CHARS, check_prompt
+from runagent_pulse.service.team_models import TeamCreate, TeamPatch
 
 LEADER = {"name": "boss", "role": "leader", "module": "m", "entrypoint": "lead"}
 MEMBER = {"name": "writer", "role": "member", "module": "m", "entrypoint": "write"}

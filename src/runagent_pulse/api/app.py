@@ -1,54 +1,49 @@
-"""The FastAPI application: wires the store, executors and engine for one node."""
+"""The FastAPI application: routers, error mapping, auth and limits over the application layer.
+
+It knows nothing of how a node is assembled: :func:`build_app` takes anything that starts, stops
+and offers the :class:`~runagent_pulse.service.Services` (``runagent_pulse.node.Node``).
+"""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Protocol
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from runagent_pulse import __version__
-from runagent_pulse.api.delivery_routes import router as delivery_router
 from runagent_pulse.api.errors import install_error_handlers
-from runagent_pulse.api.event_routes import router as event_router
-from runagent_pulse.api.limits import BodySizeLimit
-from runagent_pulse.api.node_routes import router as node_router
-from runagent_pulse.api.routes import router
-from runagent_pulse.api.schemas import MAX_BODY_BYTES
-from runagent_pulse.api.service import Defaults, TaskService
+from runagent_pulse.api.limits import MAX_BODY_BYTES, BodySizeLimit
+from runagent_pulse.api.run_routes import router as run_router
+from runagent_pulse.api.system_routes import router as system_router
+from runagent_pulse.api.task_routes import router as task_router
 from runagent_pulse.api.team_routes import router as team_router
 from runagent_pulse.api.url_guard import RefuseNul
-from runagent_pulse.common.clock import Clock
-from runagent_pulse.config import Settings
-from runagent_pulse.node import Node
-
-log = logging.getLogger(__name__)
+from runagent_pulse.service import Services
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
-    node = Node(settings, clock=clock)
+class Backend(Protocol):
+    """What serves the API: started before the first request, stopped after the last."""
 
+    services: Services
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def build_app(backend: Backend, *, api_key: str | None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await node.start()
-        app.state.service = TaskService(
-            node.engine,
-            Defaults(
-                timezone=settings.timezone,
-                run_timeout_seconds=settings.run_timeout.total_seconds(),
-                schedule_timeout_seconds=settings.schedule_timeout.total_seconds(),
-                max_params_bytes=settings.max_params_bytes,
-                callback_allow_private=settings.callback_allow_private,
-            ),
-        )
+        await backend.start()
         app.state.ready = True
         try:
             yield
         finally:
             app.state.ready = False
-            await node.stop()
+            await backend.stop()
 
     app = FastAPI(
         title="Pulse",
@@ -56,16 +51,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         description="A self-hosted, durable scheduler for AI-agent executions.",
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    app.state.node = node
+    app.state.services = backend.services
     app.state.ready = False
-    app.state.api_key = settings.api_key.get_secret_value() if settings.api_key else None
+    app.state.api_key = api_key
     install_error_handlers(app)
-    app.include_router(router)
-    app.include_router(delivery_router)
-    app.include_router(team_router)
-    app.include_router(event_router)
-    app.include_router(node_router)
+    for router in (task_router, run_router, team_router, system_router):
+        app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(RefuseNul)
 

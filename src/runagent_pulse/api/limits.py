@@ -6,6 +6,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runagent_pulse.api.errors import error_response
 
+MAX_BODY_BYTES = 32 * 1024 * 1024
+"""The largest request body the API reads."""
+
 
 class BodyTooLarge(Exception):
     pass

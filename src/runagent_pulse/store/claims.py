@@ -21,6 +21,7 @@ from runagent_pulse.store.sql import (
     run_row,
 )
 from runagent_pulse.store.tables import runs, tasks
+from runagent_pulse.store.transitions import move_runs, report_lost
 
 DUE_COLUMNS = (
     runs.c.id,
@@ -50,27 +51,15 @@ DUE_COLUMNS = (
 
 Planner = Callable[[list[Row], set[str], set[str]], ClaimPlan]
 
-_start = (
-    runs.update()
-    .where(runs.c.id == sa.bindparam("_id"), runs.c.status == RunStatus.SCHEDULED)
-    .values(
-        status=RunStatus.RUNNING,
-        started_at=sa.bindparam("_now"),
-        lease_owner=sa.bindparam("_owner"),
-        node=sa.bindparam("_owner"),
-        lease_expires_at=sa.bindparam("_lease"),
-        executor=sa.bindparam("_executor"),
-    )
+_start = move_runs(RunStatus.SCHEDULED, RunStatus.RUNNING, runs.c.id == sa.bindparam("_id")).values(
+    started_at=sa.bindparam("_now"),
+    lease_owner=sa.bindparam("_owner"),
+    node=sa.bindparam("_owner"),
+    lease_expires_at=sa.bindparam("_lease"),
+    executor=sa.bindparam("_executor"),
 )
-_skip = (
-    runs.update()
-    .where(runs.c.id == sa.bindparam("_id"), runs.c.status == RunStatus.SCHEDULED)
-    .values(
-        status=RunStatus.SKIPPED,
-        skip_reason=sa.bindparam("_reason"),
-        finished_at=sa.bindparam("_now"),
-        due_at=None,
-    )
+_skip = move_runs(RunStatus.SCHEDULED, RunStatus.SKIPPED, runs.c.id == sa.bindparam("_id")).values(
+    skip_reason=sa.bindparam("_reason"), finished_at=sa.bindparam("_now"), due_at=None
 )
 _park = runs.update().where(runs.c.id == sa.bindparam("_id")).values(due_at=None, buffered=True)
 _advance = (
@@ -120,7 +109,7 @@ async def claim_due(
     plan = planner(due, running, buffered)
     await lock_in_order(conn, tasks, (row["task_id"] for row in due))
     by_id = {row["id"]: row for row in due}
-    await execute_many(
+    started_count = await execute_many(
         conn,
         _start,
         [
@@ -134,9 +123,11 @@ async def claim_due(
             for run_id in plan.start
         ],
     )
-    await execute_many(
+    report_lost("claim: scheduled -> running", expected=len(plan.start), changed=started_count)
+    skipped_count = await execute_many(
         conn, _skip, [{"_id": run_id, "_reason": why, "_now": now} for run_id, why in plan.skip]
     )
+    report_lost("claim: scheduled -> skipped", expected=len(plan.skip), changed=skipped_count)
     await execute_many(conn, _park, [{"_id": run_id} for run_id in plan.park])
     if plan.new_runs:
         await conn.execute(

@@ -30,6 +30,7 @@ from runagent_pulse.store.sql import (
     run_row,
 )
 from runagent_pulse.store.tables import runs, tasks
+from runagent_pulse.store.transitions import finish_runs, report_lost
 
 RetryPlanner = Callable[[Row, Outcome], NewRun | None]
 
@@ -50,19 +51,14 @@ FINISHED_COLUMNS = (
     tasks.c.callback_secret,
 )
 
-_finish = (
-    runs.update()
-    .where(runs.c.id == sa.bindparam("_id"), runs.c.status == RunStatus.RUNNING)
-    .values(
-        status=sa.bindparam("_status"),
-        finished_at=sa.bindparam("_finished"),
-        duration_ms=sa.bindparam("_duration"),
-        result=sa.bindparam("_result", type_=runs.c.result.type),
-        error_type=sa.bindparam("_error_type"),
-        error_message=sa.bindparam("_error_message"),
-        lease_owner=None,
-        lease_expires_at=None,
-    )
+_finish = finish_runs(runs.c.id == sa.bindparam("_id"), status=sa.bindparam("_status")).values(
+    finished_at=sa.bindparam("_finished"),
+    duration_ms=sa.bindparam("_duration"),
+    result=sa.bindparam("_result", type_=runs.c.result.type),
+    error_type=sa.bindparam("_error_type"),
+    error_message=sa.bindparam("_error_message"),
+    lease_owner=None,
+    lease_expires_at=None,
 )
 _count = (
     tasks.update()
@@ -115,7 +111,10 @@ async def record_outcomes(
     rows = [row for row in rows if by_id[row["id"]].expected_owner in (None, row["lease_owner"])]
     if not rows:
         return result
-    await execute_many(conn, _finish, [_finish_params(row, by_id[row["id"]]) for row in rows])
+    changed = await execute_many(
+        conn, _finish, [_finish_params(row, by_id[row["id"]]) for row in rows]
+    )
+    report_lost("complete: running -> outcome", expected=len(rows), changed=changed)
     retries = [retry for row in rows if (retry := plan_retry(row, by_id[row["id"]])) is not None]
     if retries:
         await conn.execute(

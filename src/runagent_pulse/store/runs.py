@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from runagent_pulse.domain.errors import RunNotFound
 from runagent_pulse.domain.statuses import FINISHED_RUN_STATUSES, RunStatus
 from runagent_pulse.store.sql import Row, fetch_one, page
 from runagent_pulse.store.tables import runs
+from runagent_pulse.store.transitions import move_runs
 
 
 async def get_run(conn: AsyncConnection, run_id: str) -> Row:
@@ -66,3 +68,23 @@ async def retry_pending(conn: AsyncConnection, run: Row) -> bool:
         .limit(1)
     )
     return found is not None
+
+
+async def cancel_scheduled(conn: AsyncConnection, run_id: str, *, now: datetime) -> bool:
+    """Cancel a run that has not started; False when it had already left ``scheduled``."""
+    result = await conn.execute(
+        move_runs(RunStatus.SCHEDULED, RunStatus.CANCELLED, runs.c.id == run_id).values(
+            finished_at=now, due_at=None, skip_reason="cancelled by request"
+        )
+    )
+    return bool(result.rowcount)
+
+
+async def request_cancel(conn: AsyncConnection, run_id: str) -> bool:
+    """Ask a running run to stop (its node cancels it); False when it was no longer running."""
+    result = await conn.execute(
+        runs.update()
+        .where(runs.c.id == run_id, runs.c.status == RunStatus.RUNNING)
+        .values(cancel_requested=True)
+    )
+    return bool(result.rowcount)

@@ -66,9 +66,15 @@ async def fetch_one(conn: AsyncConnection, stmt: Any) -> Row | None:
 
 async def execute_many(
     conn: AsyncConnection, stmt: Any, params: Sequence[Mapping[str, Any]]
-) -> None:
-    if params:
-        await conn.execute(stmt, list(params))
+) -> int | None:
+    """Run ``stmt`` once per parameter set; the rows it changed in all, or None when the
+    driver cannot count the rows of an ``executemany`` (asyncpg)."""
+    if not params:
+        return 0
+    result = await conn.execute(stmt, list(params))
+    if len(params) > 1 and not conn.dialect.supports_sane_multi_rowcount:
+        return None
+    return int(result.rowcount)
 
 
 def run_row(new: NewRun, now: datetime) -> Row:

@@ -13,6 +13,7 @@ from runagent_pulse.domain.plans import NewRun
 from runagent_pulse.domain.statuses import TASK_TRANSITIONS, RunStatus, TaskStatus, Trigger
 from runagent_pulse.store.sql import Row, chunks, fetch_all, fetch_one, page, run_row
 from runagent_pulse.store.tables import runs, tasks
+from runagent_pulse.store.transitions import move_runs, report_lost
 
 
 async def insert_tasks(conn: AsyncConnection, rows: list[Row], *, now: datetime) -> None:
@@ -78,6 +79,11 @@ async def transition(conn: AsyncConnection, task_id: str, action: str, *, now: d
     return await get_task(conn, task_id)
 
 
+async def set_next_run_at(conn: AsyncConnection, task_id: str, at: datetime | None) -> None:
+    """Record the task's next fire (None: no fire left) without materializing a run."""
+    await conn.execute(tasks.update().where(tasks.c.id == task_id).values(next_run_at=at))
+
+
 async def park_runs(conn: AsyncConnection, task_id: str) -> None:
     """Take a paused task's waiting runs (but manual triggers) out of the due index."""
     await conn.execute(
@@ -108,12 +114,11 @@ async def cancel_waiting_runs(
     conn: AsyncConnection, task_id: str, *, now: datetime, reason: str, schedule_only: bool = False
 ) -> int:
     """Cancel a task's scheduled runs (all, or only its scheduled fires)."""
-    stmt = runs.update().where(runs.c.task_id == task_id, runs.c.status == RunStatus.SCHEDULED)
+    stmt = move_runs(RunStatus.SCHEDULED, RunStatus.CANCELLED, runs.c.task_id == task_id)
     if schedule_only:
         stmt = stmt.where(runs.c.trigger.in_([Trigger.SCHEDULE, Trigger.CATCHUP]))
     result = await conn.execute(
         stmt.values(
-            status=RunStatus.CANCELLED,
             finished_at=now,
             due_at=None,
             skip_reason=reason,
@@ -126,11 +131,11 @@ async def cancel_waiting_runs(
 async def skip_run(conn: AsyncConnection, run: Row, *, reason: str, now: datetime) -> None:
     """Record a waiting run as ``skipped`` and count it on its task."""
     changed = await conn.execute(
-        runs.update()
-        .where(runs.c.id == run["id"], runs.c.status == RunStatus.SCHEDULED)
-        .values(status=RunStatus.SKIPPED, skip_reason=reason, finished_at=now, due_at=None)
+        move_runs(RunStatus.SCHEDULED, RunStatus.SKIPPED, runs.c.id == run["id"]).values(
+            skip_reason=reason, finished_at=now, due_at=None
+        )
     )
-    if changed.rowcount:
+    if report_lost("skip: scheduled -> skipped", expected=1, changed=changed.rowcount) == 0:
         await conn.execute(
             tasks.update()
             .where(tasks.c.id == run["task_id"])

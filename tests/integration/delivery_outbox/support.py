@@ -12,11 +12,11 @@ import httpx
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from runagent_pulse.api.app import create_app
 from runagent_pulse.common.clock import ManualClock
 from runagent_pulse.common.netguard import Resolver
 from runagent_pulse.config import Settings
 from runagent_pulse.node import Node
+from runagent_pulse.server import create_app
 from runagent_pulse.store.tables import deliveries, delivery_attempts, runs
 from tests.integration.raw_http import raw_receiver, response
 

@@ -8,13 +8,14 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
-from runagent_pulse.api.schemas import TaskCreate
-from runagent_pulse.api.service import Defaults, TaskService
 from runagent_pulse.common.clock import ManualClock
+from runagent_pulse.delivery.outbox import Deliverer
 from runagent_pulse.engine.engine import Engine
 from runagent_pulse.executors.base import ExecutionContext, Executor
 from runagent_pulse.executors.echo import EchoExecutor
 from runagent_pulse.executors.registry import ExecutorRegistry
+from runagent_pulse.service import Defaults, RunService, TaskService
+from runagent_pulse.service.models import TaskCreate
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.migrate import upgrade
 from runagent_pulse.store.tables import runs, tasks
@@ -26,7 +27,7 @@ SERVICE_DEFAULTS = Defaults(
     max_params_bytes=65536,
     callback_allow_private=True,
 )
-"""The API service's defaults in engine-level tests."""
+"""The task service's defaults in engine-level tests."""
 
 
 class GateExecutor(Executor):
@@ -85,6 +86,12 @@ class Harness:
         )
 
     def _new_service(self) -> TaskService:
+        self.runs = RunService(
+            self.engine,
+            Deliverer(
+                self.db, clock=self.clock, retry_schedule=[], timeout=5.0, allow_private=True
+            ),
+        )
         return TaskService(self.engine, SERVICE_DEFAULTS)
 
     async def start(self) -> None:
@@ -109,8 +116,8 @@ class Harness:
         fields.setdefault("agent_id", "agent")
         fields.setdefault("entrypoint_tag", "run")
         fields.setdefault("executor_type", "echo")
-        rows, _ = await self.service.create([TaskCreate(**fields)])
-        return rows[0]["id"]
+        task, _ = await self.service.create(TaskCreate(**fields))
+        return task.task_id
 
     async def advance(self, seconds: float) -> None:
         self.clock.advance(timedelta(seconds=seconds))

@@ -207,7 +207,7 @@ async def test_pause_prevents_runs_and_resume_skips_missed_fires(h: Harness) -> 
     await h.settle()
     rows = await h.runs_of(task_id)
     assert "success" not in statuses(rows)
-    assert task["next_run_at"] > h.clock.now()
+    assert task.next_run_at is not None and task.next_run_at > h.clock.now()
     await h.advance(60)
     assert statuses(await h.runs_of(task_id)).count("success") == 1
 
@@ -215,7 +215,7 @@ async def test_pause_prevents_runs_and_resume_skips_missed_fires(h: Harness) -> 
 async def test_manual_trigger_runs_now(h: Harness) -> None:
     task_id = await h.create(when="every day at 9am")
     run = await h.service.trigger(task_id)
-    assert run["trigger"] == "manual"
+    assert run.trigger == "manual"
     await h.settle()
     assert [r["status"] for r in await h.runs_of(task_id) if r["trigger"] == "manual"] == [
         "success"
@@ -227,8 +227,8 @@ async def test_cancel_running_run(h: Harness) -> None:
     await h.settle()
     [run] = await h.runs_of(task_id)
     assert run["status"] == "running"
-    cancelled = await h.service.cancel_run(run["id"])
-    assert cancelled["status"] == "cancelled"
+    cancelled = await h.runs.cancel(run["id"])
+    assert cancelled.status == "cancelled"
     assert (await h.task(task_id))["status"] == "completed"
 
 
@@ -287,15 +287,11 @@ async def test_two_engines_never_run_a_fire_twice(db_url: str) -> None:
 
 
 async def test_polling_reports_pending_while_a_retry_waits(h: Harness) -> None:
-    from runagent_pulse.api.views import result_view
-
     task_id = await h.create(when="now", params={"fail": "flaky"}, retry={"max_attempts": 2})
     await h.settle()
-    _, latest, running = await h.service.result(task_id)
-    assert result_view(latest, running).status == "pending"
+    assert (await h.service.result(task_id)).status == "pending"
     await h.advance(10)
-    _, latest, running = await h.service.result(task_id)
-    view = result_view(latest, running)
+    view = await h.service.result(task_id)
     assert view.status == "failed"
     assert view.error == "EchoFailure: flaky"
 
@@ -328,27 +324,25 @@ async def test_resuming_a_one_off_whose_time_passed_runs_it(h: Harness) -> None:
 
 
 async def test_concurrent_creates_share_transactions_and_honour_idempotency(h: Harness) -> None:
-    from runagent_pulse.api.schemas import TaskCreate
+    from runagent_pulse.service.models import TaskCreate
 
-    def request(key: str | None) -> list[TaskCreate]:
-        return [
-            TaskCreate(
-                agent_id="a",
-                entrypoint_tag="b",
-                executor_type="echo",
-                when="in 1 hour",
-                idempotency_key=key,
-            )
-        ]
+    def request(key: str | None) -> TaskCreate:
+        return TaskCreate(
+            agent_id="a",
+            entrypoint_tag="b",
+            executor_type="echo",
+            when="in 1 hour",
+            idempotency_key=key,
+        )
 
     results = await asyncio.gather(
         *(h.service.create(request(None)) for _ in range(20)),
         *(h.service.create(request("same-key")) for _ in range(5)),
     )
     plain, keyed = results[:20], results[20:]
-    assert len({rows[0]["id"] for rows, _ in plain}) == 20
-    assert all(new == [True] for _, new in plain)
-    assert len({rows[0]["id"] for rows, _ in keyed}) == 1
-    assert sorted(new[0] for _, new in keyed) == [False] * 4 + [True]
+    assert len({task.task_id for task, _ in plain}) == 20
+    assert all(new for _, new in plain)
+    assert len({task.task_id for task, _ in keyed}) == 1
+    assert sorted(new for _, new in keyed) == [False] * 4 + [True]
     again, new = await h.service.create(request("same-key"))
-    assert (again[0]["id"], new) == (keyed[0][0][0]["id"], [False])
+    assert (again.task_id, new) == (keyed[0][0].task_id, False)

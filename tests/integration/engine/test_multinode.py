@@ -226,6 +226,6 @@ async def test_a_pause_that_deadlocks_with_another_nodes_claim_is_retried(h: Har
         task = await asyncio.wait_for(pausing, 10)
     finally:
         await other.dispose()
-    assert task["status"] == "paused"
+    assert task.status == "paused"
     (run,) = await h.runs_of(task_id)
     assert run["due_at"] is None, "the paused task's run is parked"

@@ -10,14 +10,14 @@ from typing import Any
 import psutil
 import sqlalchemy as sa
 
-from runagent_pulse.api.schemas import TaskCreate
-from runagent_pulse.api.service import TaskService
 from runagent_pulse.common.clock import SystemClock
 from runagent_pulse.domain.ids import new_id
 from runagent_pulse.engine.engine import Engine
 from runagent_pulse.executors.registry import ExecutorRegistry
 from runagent_pulse.executors.team.executor import TeamExecutor
 from runagent_pulse.executors.team.process_runtime import ProcessRuntime
+from runagent_pulse.service.models import TaskCreate
+from runagent_pulse.service.tasks import TaskService
 from runagent_pulse.store import deployments as deployment_store
 from runagent_pulse.store import teams as team_store
 from runagent_pulse.store.database import Database
@@ -89,18 +89,16 @@ class TeamNode:
 
     async def schedule(self, team: str, prompt: str, **fields: Any) -> str:
         fields.setdefault("retry", {"max_attempts": 1})
-        rows, _ = await self.service.create(
-            [
-                TaskCreate(
-                    agent_id=team,
-                    entrypoint_tag="team",
-                    executor_type="team",
-                    params={"prompt": prompt},
-                    **fields,
-                )
-            ]
+        task, _ = await self.service.create(
+            TaskCreate(
+                agent_id=team,
+                entrypoint_tag="team",
+                executor_type="team",
+                params={"prompt": prompt},
+                **fields,
+            )
         )
-        return str(rows[0]["id"])
+        return task.task_id
 
     async def runs_of(self, task_id: str) -> list[dict[str, Any]]:
         async with self.db.read() as conn:

@@ -1,4 +1,6 @@
-"""Request and response bodies of the REST API, with the limits every field has."""
+"""The typed objects the application layer takes and returns (the REST API's request and
+response bodies, the dashboard's forms, the MCP tools' schemas), with the limits every field
+has."""
 
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ from runagent_pulse.timespec import TimespecError, parse_duration
 
 MAX_BATCH = 10_000
 MAX_METADATA_BYTES = 16 * 1024
-MAX_BODY_BYTES = 32 * 1024 * 1024
 
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 Duration = float | str
@@ -149,6 +150,21 @@ class TaskCreate(TaskFields):
 
 class TaskPatch(TaskFields):
     when: ShortText | None = None
+
+
+TaskStatusName = Literal["active", "paused", "completed", "cancelled"]
+RunStatusName = Literal[
+    "scheduled", "running", "success", "failed", "timeout", "cancelled", "skipped"
+]
+
+
+class TaskFilter(Strict):
+    """Which tasks a list returns (every given field must match)."""
+
+    status: TaskStatusName | None = None
+    activity: Literal["idle", "running", "error"] | None = None
+    agent_id: Annotated[str, Field(max_length=200)] | None = None
+    executor_type: Annotated[str, Field(max_length=40)] | None = None
 
 
 class BatchCreate(Strict):
@@ -294,3 +310,89 @@ class ExecutorList(BaseModel):
         description="the executor a task without executor_type runs on; null if none is available"
     )
     items: list[ExecutorOut]
+
+
+class RunEventOut(BaseModel):
+    event_id: int
+    seq: int
+    kind: str
+    data: dict[str, Any]
+    at: datetime
+
+
+class RunEventList(BaseModel):
+    items: list[RunEventOut]
+    next_cursor: str | None
+    """Pass as ``cursor`` to read on; ``null`` when this page is the last one so far."""
+
+
+DeliveryStatus = Literal["pending", "delivered", "gone", "failed"]
+
+
+class AttemptOut(BaseModel):
+    attempted_at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int | None
+    next_attempt_at: datetime | None
+    """When the following attempt is planned; ``null`` after the last one."""
+
+
+class DeliveryOut(BaseModel):
+    delivery_id: str
+    webhook_id: str
+    url: str
+    status: DeliveryStatus
+    attempts: list[AttemptOut]
+    attempt_count: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+
+
+class DeliveryList(BaseModel):
+    items: list[DeliveryOut]
+
+
+NodeState = Literal["alive", "dead", "stopped"]
+
+
+class NodeOut(BaseModel):
+    node_id: str
+    host: str
+    pid: int
+    version: str
+    role: str
+    state: NodeState
+    """``dead``: no heartbeat for a lease duration (its runs are recovered by other nodes)."""
+    alive: bool
+    started_at: datetime
+    heartbeat_at: datetime
+    stopped_at: datetime | None
+    running_runs: int
+
+
+class NodeList(BaseModel):
+    items: list[NodeOut]
+    server_time: datetime
+
+
+class LimitsOut(BaseModel):
+    max_batch: int
+    max_params_bytes: int
+    max_metadata_bytes: int
+
+
+class ConfigOut(BaseModel):
+    """The effective defaults and limits, so a client can warn before it creates a task."""
+
+    version: str
+    timezone: str
+    default_executor: str
+    executors: list[str]
+    run_timeout_seconds: float
+    schedule_timeout_seconds: float
+    max_concurrent_runs: int
+    limits: LimitsOut
+    server_time: datetime

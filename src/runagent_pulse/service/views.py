@@ -1,12 +1,22 @@
-"""Turning stored rows into the API's JSON shapes."""
+"""Turning stored rows into the application layer's typed objects."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from runagent_pulse.api.schemas import ResultOut, RunOut, TaskOut
 from runagent_pulse.domain.statuses import RunStatus, TaskStatus
 from runagent_pulse.executors.http_request import HTTP, redact_params
+from runagent_pulse.service.models import (
+    AttemptOut,
+    DeliveryOut,
+    NodeOut,
+    NodeState,
+    ResultOut,
+    RunEventOut,
+    RunOut,
+    TaskOut,
+)
+from runagent_pulse.service.team_models import DeploymentOut, TeamOut
 from runagent_pulse.store.sql import Row
 from runagent_pulse.timespec import Schedule, schedule_from_spec
 
@@ -113,3 +123,86 @@ def result_view(latest: Row | None, running: bool) -> ResultOut:
         )
     error = f"{latest['error_type'] or 'Error'}: {latest['error_message'] or latest['status']}"
     return ResultOut(status="failed", execution_id=latest["id"], error=error, run=run)
+
+
+def event_view(row: Row) -> RunEventOut:
+    return RunEventOut(
+        event_id=row["id"], seq=row["seq"], kind=row["kind"], data=row["data"], at=row["at"]
+    )
+
+
+def delivery_view(row: Row) -> DeliveryOut:
+    return DeliveryOut(
+        delivery_id=row["id"],
+        webhook_id=row["webhook_id"],
+        url=row["url"],
+        status=row["status"],
+        attempts=[
+            AttemptOut(
+                attempted_at=a["attempted_at"],
+                status_code=a["status_code"],
+                error=a["error"],
+                duration_ms=a["duration_ms"],
+                next_attempt_at=a["next_attempt_at"],
+            )
+            for a in row.get("attempt_log", [])
+        ],
+        attempt_count=row["attempts"],
+        next_attempt_at=row["next_attempt_at"] if row["status"] == "pending" else None,
+        last_status_code=row["last_status_code"],
+        last_error=row["last_error"],
+        created_at=row["created_at"],
+    )
+
+
+def node_view(row: Row, *, now: datetime, dead_after: timedelta) -> NodeOut:
+    state: NodeState
+    if row["stopped_at"] is not None:
+        state = "stopped"
+    elif now - row["heartbeat_at"] > dead_after:
+        state = "dead"
+    else:
+        state = "alive"
+    return NodeOut(
+        node_id=row["id"],
+        host=row["host"],
+        pid=row["pid"],
+        version=row["version"],
+        role=row["role"],
+        state=state,
+        alive=state == "alive",
+        started_at=row["started_at"],
+        heartbeat_at=row["heartbeat_at"],
+        stopped_at=row["stopped_at"],
+        running_runs=row["running_runs"],
+    )
+
+
+def team_view(row: Row) -> TeamOut:
+    return TeamOut(
+        team_id=row["id"],
+        name=row["name"],
+        runtime=row["runtime"],
+        agents=row["agents"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def deployment_view(row: Row) -> DeploymentOut:
+    return DeploymentOut(
+        deployment_id=row["id"],
+        name=row["name"],
+        run_id=row["run_id"],
+        task_id=row["task_id"],
+        team_id=row["team_id"],
+        team_name=row["team_name"],
+        runtime=row["runtime"],
+        status=row["status"],
+        agents=row["agents"],
+        node=row["node"],
+        error=row["error"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        stopped_at=row["stopped_at"],
+    )

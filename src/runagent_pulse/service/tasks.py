@@ -1,16 +1,14 @@
-"""What the API's routes do: validate against the schedule and executors, then change the store
-in one transaction and wake the engine."""
+"""Task operations and their rules: validate against the schedule and executors, then change the
+store in one transaction and wake the engine. Every front door (REST, CLI, dashboard, MCP) calls
+these."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from runagent_pulse.api.inserts import TaskInserter
-from runagent_pulse.api.schemas import RepeatIn, TaskCreate, TaskFields, TaskPatch, json_size
-from runagent_pulse.api.serverless_checks import check_agent_endpoint
-from runagent_pulse.api.team_checks import TEAM, check_prompt, check_team_tasks
 from runagent_pulse.common.netguard import check_url
 from runagent_pulse.domain.errors import InvalidTransition, PulseError, ValidationError
 from runagent_pulse.domain.ids import new_id
@@ -18,21 +16,52 @@ from runagent_pulse.domain.plans import NewRun
 from runagent_pulse.domain.statuses import Activity, RunStatus, TaskStatus, Trigger
 from runagent_pulse.engine.engine import Engine
 from runagent_pulse.executors.http_request import HTTP, restore_redacted
+from runagent_pulse.service.inserts import TaskInserter
+from runagent_pulse.service.models import (
+    BatchItem,
+    BatchOut,
+    ParseIn,
+    RepeatIn,
+    ResultOut,
+    RunOut,
+    ScheduleOut,
+    TaskCreate,
+    TaskFields,
+    TaskFilter,
+    TaskList,
+    TaskOut,
+    TaskPatch,
+    json_size,
+)
+from runagent_pulse.service.task_checks import (
+    TEAM,
+    check_agent_endpoint,
+    check_prompt,
+    check_team_tasks,
+)
+from runagent_pulse.service.views import result_view, run_view, task_view
 from runagent_pulse.store import runs as run_store
 from runagent_pulse.store import tasks as task_store
 from runagent_pulse.store.database import retry_lost_races
 from runagent_pulse.store.sql import Row
 from runagent_pulse.timespec import Schedule, parse_schedule, schedule_from_spec
 
+DEFAULT_RETRY = {"max_attempts": 3, "backoff": 2.0, "max_backoff": 300.0}
+
 
 @dataclass(frozen=True, slots=True)
 class Defaults:
+    """What the operator configured that task operations apply (from ``Settings``)."""
+
     timezone: str
     run_timeout_seconds: float
     schedule_timeout_seconds: float
     max_params_bytes: int
     callback_allow_private: bool
     catchup_window_seconds: float = 86_400.0
+    default_executor: str = "auto"
+    local_agent_path: tuple[Path, ...] = ()
+    local_agent_allowlist: tuple[str, ...] = ()
 
 
 def _repeat_dict(repeat: RepeatIn | None) -> dict[str, Any] | None:
@@ -82,11 +111,7 @@ class TaskService:
             if executor == "team"
             else self.defaults.run_timeout_seconds
         )
-        retry = (
-            req.retry.model_dump()
-            if req.retry
-            else {"max_attempts": 3, "backoff": 2.0, "max_backoff": 300.0}
-        )
+        retry = req.retry.model_dump() if req.retry else DEFAULT_RETRY
         return {
             "id": new_id("tsk"),
             "name": req.name,
@@ -129,8 +154,8 @@ class TaskService:
             "updated_at": now,
         }
 
-    async def create(self, requests: list[TaskCreate]) -> tuple[list[Row], list[bool]]:
-        """Create tasks all-or-nothing; returns rows and, per row, whether it is new."""
+    async def _create(self, requests: list[TaskCreate]) -> list[tuple[Row, bool]]:
+        """Create tasks all-or-nothing; per request, the stored row and whether it is new."""
         now = self.engine.clock.now()
         rows: list[Row] = []
         for index, req in enumerate(requests):
@@ -150,16 +175,67 @@ class TaskService:
         await check_team_tasks(self.db, rows)
         created = await self.inserter.insert(rows)
         self.engine.wake_for(stored["next_run_at"] for stored, new in created if new)
-        return [stored for stored, _ in created], [new for _, new in created]
+        return created
+
+    async def create(self, request: TaskCreate) -> tuple[TaskOut, bool]:
+        """Create one task; the second value is False when its idempotency key returned an
+        earlier task.
+
+        Raises: ValidationError (and subclasses), TimespecError.
+        """
+        ((row, new),) = await self._create([request])
+        return task_view(row), new
+
+    async def create_batch(self, requests: list[TaskCreate]) -> BatchOut:
+        """Create many tasks in one transaction, all or nothing (errors name ``tasks[i]``)."""
+        created = await self._create(requests)
+        return BatchOut(
+            count=len(created),
+            items=[
+                BatchItem(task_id=r["id"], status=r["status"], next_run_at=r["next_run_at"])
+                for r, _ in created
+            ],
+        )
+
+    def preview(self, request: ParseIn) -> ScheduleOut:
+        """How ``when`` reads and its next fires, without creating anything.
+
+        Raises: TimespecError.
+        """
+        now = request.now or self.engine.clock.now()
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        schedule = self._schedule(request.when, request.timezone, request.repeat, now)
+        return ScheduleOut(
+            kind=schedule.kind,
+            description=schedule.description,
+            timezone=schedule.timezone,
+            next_runs=schedule.next_runs(request.count),
+        )
 
     # -- read ------------------------------------------------------------------------------
-    async def get(self, task_id: str) -> Row:
+    async def get(self, task_id: str) -> TaskOut:
+        """Raises: TaskNotFound."""
         async with self.db.read() as conn:
-            return await task_store.get_task(conn, task_id)
+            return task_view(await task_store.get_task(conn, task_id))
 
-    async def result(self, task_id: str) -> tuple[Row, Row | None, bool]:
+    async def list(
+        self, filters: TaskFilter, *, limit: int = 50, cursor: str | None = None
+    ) -> TaskList:
+        """One page of tasks, newest first."""
         async with self.db.read() as conn:
-            task = await task_store.get_task(conn, task_id)
+            rows, next_cursor = await task_store.list_tasks(
+                conn, filters=filters.model_dump(), limit=limit, cursor=cursor
+            )
+        return TaskList(items=[task_view(r) for r in rows], next_cursor=next_cursor)
+
+    async def result(self, task_id: str) -> ResultOut:
+        """The guide's polling shape: the latest settled run's outcome, or pending / running.
+
+        Raises: TaskNotFound.
+        """
+        async with self.db.read() as conn:
+            await task_store.get_task(conn, task_id)
             latest = await run_store.latest_finished(conn, task_id)
             running = await run_store.has_running(conn, task_id)
             if (
@@ -168,11 +244,11 @@ class TaskService:
                 and await run_store.retry_pending(conn, latest)
             ):
                 latest = None  # the fire is not settled yet: report pending / running
-        return task, latest, running
+        return result_view(latest, running)
 
     # -- change ----------------------------------------------------------------------------
     @retry_lost_races
-    async def patch(self, task_id: str, req: TaskPatch) -> Row:
+    async def patch(self, task_id: str, req: TaskPatch) -> TaskOut:
         self._check_common(req)
         now = self.engine.clock.now()
         values: dict[str, Any] = {"updated_at": now}
@@ -233,18 +309,23 @@ class TaskService:
                 await task_store.set_next_fire(conn, task_id, schedule.first_fire, now=now)
                 task = await task_store.get_task(conn, task_id)
         self.engine.wake()
-        return task
+        return task_view(task)
 
     @retry_lost_races
-    async def pause(self, task_id: str) -> Row:
+    async def pause(self, task_id: str) -> TaskOut:
+        """Raises: TaskNotFound, InvalidTransition (not active)."""
         now = self.engine.clock.now()
         async with self.db.write() as conn:
             task = await task_store.transition(conn, task_id, "pause", now=now)
             await task_store.park_runs(conn, task_id)
-        return task
+        return task_view(task)
 
     @retry_lost_races
-    async def resume(self, task_id: str, *, catch_up: bool) -> Row:
+    async def resume(self, task_id: str, *, catch_up: bool = False) -> TaskOut:
+        """Fires missed while paused run now with ``catch_up``, else are recorded skipped.
+
+        Raises: TaskNotFound, InvalidTransition (not paused).
+        """
         now = self.engine.clock.now()
         async with self.db.write() as conn:
             task = await task_store.transition(conn, task_id, "resume", now=now)
@@ -273,27 +354,31 @@ class TaskService:
                 await task_store.set_next_fire(conn, task_id, fire, now=now)
             task = await task_store.get_task(conn, task_id)
         self.engine.wake()
-        return task
+        return task_view(task)
 
     @retry_lost_races
-    async def cancel(self, task_id: str) -> Row:
+    async def cancel(self, task_id: str) -> TaskOut:
+        """Cancel the task, its waiting runs, and ask its running runs to stop.
+
+        Raises: TaskNotFound, InvalidTransition (already ended).
+        """
         now = self.engine.clock.now()
         async with self.db.write() as conn:
             task = await task_store.transition(conn, task_id, "cancel", now=now)
             await task_store.cancel_waiting_runs(conn, task_id, now=now, reason="task cancelled")
-            await conn.execute(
-                task_store.tasks.update()
-                .where(task_store.tasks.c.id == task_id)
-                .values(next_run_at=None)
-            )
+            await task_store.set_next_run_at(conn, task_id, None)
             running = await task_store.request_cancel_running(conn, task_id)
             task = await task_store.get_task(conn, task_id)
         for run_id in running:
             self.engine.cancel_local(run_id)
-        return task
+        return task_view(task)
 
     @retry_lost_races
-    async def trigger(self, task_id: str) -> Row:
+    async def trigger(self, task_id: str) -> RunOut:
+        """Add a manual run due now (also for a paused task).
+
+        Raises: TaskNotFound, InvalidTransition (task ended).
+        """
         now = self.engine.clock.now()
         async with self.db.write() as conn:
             task = await task_store.get_task(conn, task_id)
@@ -304,36 +389,4 @@ class TaskService:
             )
             run = await run_store.get_run(conn, row["id"])
         self.engine.wake()
-        return run
-
-    @retry_lost_races
-    async def cancel_run(self, run_id: str) -> Row:
-        now = self.engine.clock.now()
-        async with self.db.write() as conn:
-            run = await run_store.get_run(conn, run_id)
-            if run["status"] == RunStatus.SCHEDULED:
-                await conn.execute(
-                    run_store.runs.update()
-                    .where(
-                        run_store.runs.c.id == run_id,
-                        run_store.runs.c.status == RunStatus.SCHEDULED,
-                    )
-                    .values(
-                        status=RunStatus.CANCELLED,
-                        finished_at=now,
-                        due_at=None,
-                        skip_reason="cancelled by request",
-                    )
-                )
-            elif run["status"] == RunStatus.RUNNING:
-                await conn.execute(
-                    run_store.runs.update()
-                    .where(run_store.runs.c.id == run_id)
-                    .values(cancel_requested=True)
-                )
-            else:
-                raise InvalidTransition(run_id, run["status"], "cancel")
-        if run["status"] == RunStatus.RUNNING:
-            await self.engine.stop_run(run_id)
-        async with self.db.read() as conn:
-            return await run_store.get_run(conn, run_id)
+        return run_view(run)

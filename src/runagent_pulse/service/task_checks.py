@@ -1,16 +1,20 @@
-"""Create-time checks of ``team`` tasks: the team exists, the prompt is a bounded string."""
+"""Create-time checks that depend on the executor: a ``team`` task's team exists and its prompt
+is a bounded string; a ``serverless`` task's agent endpoint is allowed."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from runagent_pulse.domain.errors import TeamNotFound, ValidationError
+from runagent_pulse.executors.registry import ExecutorRegistry
+from runagent_pulse.executors.serverless import ServerlessExecutor
 from runagent_pulse.store import teams as team_store
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.sql import Row
 
 MAX_PROMPT_CHARS = 50_000
 TEAM = "team"
+SERVERLESS = ServerlessExecutor.name
 
 
 def check_prompt(params: dict[str, Any] | None) -> None:
@@ -52,3 +56,21 @@ async def check_team_tasks(db: Database, rows: list[Row]) -> None:
             except ValidationError as exc:
                 exc.message = where + exc.message
                 raise
+
+
+def check_agent_endpoint(
+    registry: ExecutorRegistry, executor: str, agent_host: str | None, agent_port: int | None
+) -> None:
+    """Raises: ValidationError (or its ``InvalidTarget`` / ``UnsafeURL``) when ``agent_host`` is
+    given to another executor, is a forbidden address, or a cloud agent has no API key."""
+    if executor != SERVERLESS:
+        if agent_host is not None:
+            raise ValidationError(
+                f"agent_host and agent_port are for executor_type='serverless' (agents served "
+                f"by `runagent serve`), not {executor!r}",
+                details={"field": "agent_host", "executor_type": executor},
+            )
+        return
+    serverless = registry.get(SERVERLESS)
+    if isinstance(serverless, ServerlessExecutor):
+        serverless.check_endpoint(agent_host, agent_port)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from runagent_pulse.api.schemas import Strict
+from runagent_pulse.service.models import Strict
 
 MAX_AGENTS = 20
 RESERVED_AGENT_NAMES = frozenset({"pulse"})
