@@ -79,10 +79,11 @@ def test_pause_resume_cancel_and_trigger(pulse: PulseClient) -> None:
         executor_type="local",
     )
     wait_for(lambda: any(r["status"] == "success" for r in task.get_history()))
-    task.pause()
+    task.pause(note="rotating the agent's key")
     runs_at_pause = [r for r in task.get_history() if r["status"] != "scheduled"]
     paused_details = task.get_details()
     assert paused_details["status"] == "paused"
+    assert paused_details["pause_note"] == "rotating the agent's key"
     # While paused, a due fire does not run: watch past the next due instant.
     next_due = datetime.fromisoformat(paused_details["next_run_at"].replace("Z", "+00:00"))
     wait_for(lambda: datetime.now(next_due.tzinfo) > next_due, bound=5)

@@ -10,6 +10,7 @@ from runagent_pulse.api.deps import Cursor, Limit, Svc, v1_router
 from runagent_pulse.service.models import (
     BatchCreate,
     BatchOut,
+    PauseIn,
     ResultOut,
     ResumeIn,
     RunList,
@@ -71,8 +72,8 @@ async def cancel_task(task_id: str, svc: Svc) -> TaskOut:
 
 
 @router.post("/tasks/{task_id}/pause", response_model=TaskOut)
-async def pause_task(task_id: str, svc: Svc) -> TaskOut:
-    return await svc.tasks.pause(task_id)
+async def pause_task(task_id: str, svc: Svc, body: PauseIn | None = None) -> TaskOut:
+    return await svc.tasks.pause(task_id, note=body.note if body else None)
 
 
 @router.post("/tasks/{task_id}/resume", response_model=TaskOut)

@@ -191,10 +191,17 @@ def show_task(ctx: typer.Context, task_id: TaskId, json_output: JsonFlag = False
 
 
 @tasks_app.command("pause")
-def pause_task(ctx: typer.Context, task_id: TaskId, json_output: JsonFlag = False) -> None:
+def pause_task(
+    ctx: typer.Context,
+    task_id: TaskId,
+    note: Annotated[
+        str | None, typer.Option(help="Why it is paused; shown with the task until it resumes.")
+    ] = None,
+    json_output: JsonFlag = False,
+) -> None:
     """Pause a task: no fires until it is resumed."""
     with open_client(ctx) as client:
-        _show_task(client.pause_task(task_id).data, json_output)
+        _show_task(client.pause_task(task_id, note=note).data, json_output)
 
 
 @tasks_app.command("resume")

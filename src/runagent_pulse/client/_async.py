@@ -283,8 +283,10 @@ class AsyncPulseClient:
         """Cancel the task, its scheduled runs, and ask its running runs to stop."""
         return self._task(await self._request("DELETE", _path("v1", "tasks", task_id)))
 
-    async def pause_task(self, task_id: str) -> AsyncPulseTask:
-        data = await self._request("POST", _path("v1", "tasks", task_id, "pause"))
+    async def pause_task(self, task_id: str, *, note: str | None = None) -> AsyncPulseTask:
+        """Pause a task; ``note`` (why) is kept on it until it resumes."""
+        body = {"note": note} if note is not None else None
+        data = await self._request("POST", _path("v1", "tasks", task_id, "pause"), json=body)
         return self._task(data)
 
     async def resume_task(self, task_id: str, catch_up: bool = False) -> AsyncPulseTask:

@@ -89,8 +89,8 @@ class AsyncPulseTask(_TaskView):
         self.data = (await self._client.cancel_task(self.task_id)).data
         return self.data
 
-    async def pause(self) -> dict[str, Any]:
-        self.data = (await self._client.pause_task(self.task_id)).data
+    async def pause(self, note: str | None = None) -> dict[str, Any]:
+        self.data = (await self._client.pause_task(self.task_id, note=note)).data
         return self.data
 
     async def resume(self, catch_up: bool = False) -> dict[str, Any]:

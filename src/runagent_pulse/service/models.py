@@ -171,6 +171,12 @@ class BatchCreate(Strict):
     tasks: Annotated[list[TaskCreate], Field(min_length=1, max_length=MAX_BATCH)]
 
 
+class PauseIn(Strict):
+    note: Annotated[str, Field(max_length=500)] | None = Field(
+        None, description="why it is paused, shown with the task until it resumes"
+    )
+
+
 class ResumeIn(Strict):
     catch_up: bool = False
 
@@ -222,6 +228,9 @@ class TaskOut(BaseModel):
     schedule: ScheduleOut
     status: str
     activity: str
+    pause_note: str | None = Field(
+        None, description="why the task was paused (given with the pause; cleared on resume)"
+    )
     next_run_at: datetime | None
     last_run_at: datetime | None
     timeout_seconds: float

@@ -141,6 +141,7 @@ class TaskService:
             "end_at": schedule.end_at,
             "status": TaskStatus.ACTIVE if schedule.first_fire else TaskStatus.COMPLETED,
             "activity": Activity.IDLE,
+            "pause_note": None,
             "next_run_at": schedule.first_fire,
             "last_run_at": None,
             "last_fire_at": None,
@@ -312,11 +313,16 @@ class TaskService:
         return task_view(task)
 
     @retry_lost_races
-    async def pause(self, task_id: str) -> TaskOut:
-        """Raises: TaskNotFound, InvalidTransition (not active)."""
+    async def pause(self, task_id: str, *, note: str | None = None) -> TaskOut:
+        """Stop firing until resumed; ``note`` (why) stays on the task until then.
+
+        Raises: TaskNotFound, InvalidTransition (not active).
+        """
         now = self.engine.clock.now()
         async with self.db.write() as conn:
-            task = await task_store.transition(conn, task_id, "pause", now=now)
+            task = await task_store.transition(
+                conn, task_id, "pause", now=now, values={"pause_note": note}
+            )
             await task_store.park_runs(conn, task_id)
         return task_view(task)
 
@@ -328,7 +334,9 @@ class TaskService:
         """
         now = self.engine.clock.now()
         async with self.db.write() as conn:
-            task = await task_store.transition(conn, task_id, "resume", now=now)
+            task = await task_store.transition(
+                conn, task_id, "resume", now=now, values={"pause_note": None}
+            )
             schedule = schedule_from_spec(task["trigger_spec"])
             for run in await task_store.waiting_runs(conn, task_id):
                 if run["trigger"] == Trigger.MANUAL:

@@ -59,6 +59,7 @@ def task_view(task: Row) -> TaskOut:
         },
         status=task["status"],
         activity=task["activity"],
+        pause_note=task["pause_note"],
         next_run_at=task["next_run_at"],
         last_run_at=task["last_run_at"],
         timeout_seconds=task["timeout_seconds"],

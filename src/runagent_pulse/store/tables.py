@@ -57,6 +57,7 @@ tasks = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("agent_host", sa.String(253)),
     sa.Column("agent_port", sa.Integer),
+    sa.Column("pause_note", sa.String(500)),
     sa.Index("ix_tasks_status_id", "status", "id"),
 )
 

@@ -65,13 +65,21 @@ async def update_task(conn: AsyncConnection, task_id: str, values: dict[str, Any
     return await get_task(conn, task_id)
 
 
-async def transition(conn: AsyncConnection, task_id: str, action: str, *, now: datetime) -> Row:
-    """Move a task per ``TASK_TRANSITIONS``; a task in any other status is a conflict."""
+async def transition(
+    conn: AsyncConnection,
+    task_id: str,
+    action: str,
+    *,
+    now: datetime,
+    values: dict[str, Any] | None = None,
+) -> Row:
+    """Move a task per ``TASK_TRANSITIONS`` (setting ``values`` too); a task in any other
+    status is a conflict."""
     sources, target = TASK_TRANSITIONS[action]
     changed = await conn.execute(
         tasks.update()
         .where(tasks.c.id == task_id, tasks.c.status.in_([str(s) for s in sources]))
-        .values(status=target, updated_at=now)
+        .values(status=target, updated_at=now, **(values or {}))
     )
     if changed.rowcount == 0:
         task = await get_task(conn, task_id)

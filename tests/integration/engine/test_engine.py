@@ -200,7 +200,8 @@ async def test_expired_lease_of_a_dead_node_is_retried(h: Harness) -> None:
 
 async def test_pause_prevents_runs_and_resume_skips_missed_fires(h: Harness) -> None:
     task_id = await h.create(when="every minute")
-    await h.service.pause(task_id)
+    paused = await h.service.pause(task_id, note="upstream outage")
+    assert paused.pause_note == "upstream outage"
     await h.advance(300)
     assert statuses(await h.runs_of(task_id)) == ["scheduled"]  # parked, not run
     task = await h.service.resume(task_id, catch_up=False)
@@ -208,6 +209,7 @@ async def test_pause_prevents_runs_and_resume_skips_missed_fires(h: Harness) -> 
     rows = await h.runs_of(task_id)
     assert "success" not in statuses(rows)
     assert task.next_run_at is not None and task.next_run_at > h.clock.now()
+    assert task.pause_note is None
     await h.advance(60)
     assert statuses(await h.runs_of(task_id)).count("success") == 1
 

@@ -214,6 +214,12 @@ async def test_iter_tasks_stops_when_the_server_has_no_more(
         (lambda c: c.get_task("tsk_1"), "GET", "/v1/tasks/tsk_1", None),
         (lambda c: c.cancel_task("tsk_1"), "DELETE", "/v1/tasks/tsk_1", None),
         (lambda c: c.pause_task("tsk_1"), "POST", "/v1/tasks/tsk_1/pause", None),
+        (
+            lambda c: c.pause_task("tsk_1", note="maintenance"),
+            "POST",
+            "/v1/tasks/tsk_1/pause",
+            {"note": "maintenance"},
+        ),
         (lambda c: c.resume_task("tsk_1"), "POST", "/v1/tasks/tsk_1/resume", {"catch_up": False}),
         (
             lambda c: c.resume_task("tsk_1", catch_up=True),
@@ -228,7 +234,7 @@ async def test_iter_tasks_stops_when_the_server_has_no_more(
             {"when": "daily at 6pm", "timeout": 90.0},
         ),
     ],
-    ids=["get", "cancel", "pause", "resume", "resume-catch-up", "update"],
+    ids=["get", "cancel", "pause", "pause-note", "resume", "resume-catch-up", "update"],
 )
 async def test_task_actions(
     server: FakeServer, client: AsyncPulseClient, call: Any, method: str, path: str, body: Any
