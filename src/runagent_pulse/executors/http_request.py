@@ -155,10 +155,22 @@ def redact_params(params: Mapping[str, Any]) -> dict[str, Any]:
 
 def restore_redacted(new: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
     """``new`` params where a header still reading :data:`REDACTED` keeps its stored value
-    (so that a task read from the API can be sent back unchanged)."""
+    (so that a task read from the API can be sent back unchanged).
+
+    Raises:
+        ValidationError: the URL changed while a header still reads :data:`REDACTED`: a stored
+            secret is never sent to a URL other than the one it was given for.
+    """
     headers, old = new.get("headers"), stored.get("headers")
     if not isinstance(headers, Mapping) or not isinstance(old, Mapping):
         return dict(new)
+    kept_back = sorted(name for name, value in headers.items() if value == REDACTED)
+    if kept_back and new.get("url") != stored.get("url"):
+        raise _invalid(
+            f"headers.{kept_back[0]}",
+            f"the url changed, so the stored value of {', '.join(kept_back)} is not kept; "
+            f"send the header value(s) again instead of {REDACTED!r}",
+        )
     kept = {
         name: old[name] if value == REDACTED and name in old else value
         for name, value in headers.items()

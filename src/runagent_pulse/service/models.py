@@ -4,11 +4,21 @@ has."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 from runagent_pulse.timespec import TimespecError, parse_duration
 
@@ -16,7 +26,16 @@ MAX_BATCH = 10_000
 MAX_METADATA_BYTES = 16 * 1024
 
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
-Duration = float | str
+
+
+def _not_a_boolean(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be seconds or a duration such as '30m', not true/false")
+    return value
+
+
+Duration = Annotated[float | str, BeforeValidator(_not_a_boolean)]
+"""Seconds, or a duration such as ``'30m'``."""
 ExecutorName = Annotated[
     str,
     Field(
@@ -36,8 +55,22 @@ AgentHost = Annotated[
 ]
 
 
+def _check_finite(value: Any, where: str) -> None:
+    """Refuse NaN, Infinity and numbers too large for a double (``1e400``): JSON cannot hold
+    them, and storing them as ``null`` would change what the agent receives."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{where} is {value!r}; JSON numbers must be finite")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_finite(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_finite(item, f"{where}[{index}]")
+
+
 def json_size(value: Any, field: str) -> int:
     """Size of ``value`` as stored JSON; values JSON cannot hold are a ``ValueError``."""
+    _check_finite(value, field)
     try:
         return len(orjson.dumps(value))
     except TypeError as exc:
@@ -71,13 +104,17 @@ class Strict(BaseModel):
 
 
 class RepeatIn(Strict):
-    interval: Annotated[str, Field(max_length=50)] | Annotated[float, Field(gt=0)] | None = None
-    times: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    interval: (
+        Annotated[str, Field(max_length=50)]
+        | Annotated[float, Field(gt=0), BeforeValidator(_not_a_boolean)]
+        | None
+    ) = None
+    times: Annotated[StrictInt, Field(ge=1, le=1_000_000)] | None = None
     until: datetime | None = None
 
 
 class RetryIn(Strict):
-    max_attempts: Annotated[int, Field(ge=1, le=20)] = 3
+    max_attempts: Annotated[StrictInt, Field(ge=1, le=20)] = 3
     backoff: Duration = 2.0
     max_backoff: Duration = 300.0
 
@@ -131,10 +168,10 @@ class TaskCreate(TaskFields):
     when: ShortText = "now"
     executor_type: ExecutorName | None = None
     user_id: Annotated[str, Field(max_length=200)] | None = None
-    persistent_memory: bool = False
+    persistent_memory: StrictBool = False
     idempotency_key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     agent_host: AgentHost | None = None
-    agent_port: Annotated[int, Field(ge=1, le=65535)] | None = Field(
+    agent_port: Annotated[StrictInt, Field(ge=1, le=65535)] | None = Field(
         None, description="serverless: port of the agent served by `runagent serve`"
     )
 
@@ -178,14 +215,14 @@ class PauseIn(Strict):
 
 
 class ResumeIn(Strict):
-    catch_up: bool = False
+    catch_up: StrictBool = False
 
 
 class ParseIn(Strict):
     when: ShortText
     timezone: Annotated[str, Field(max_length=64)] = "UTC"
     now: datetime | None = None
-    count: Annotated[int, Field(ge=1, le=100)] = 5
+    count: Annotated[StrictInt, Field(ge=1, le=100)] = 5
     repeat: RepeatIn | None = None
 
 

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from runagent_pulse.common.netguard import check_url
 from runagent_pulse.domain.errors import InvalidTransition, PulseError, ValidationError
 from runagent_pulse.domain.ids import new_id
@@ -46,6 +48,7 @@ from runagent_pulse.store.database import retry_lost_races
 from runagent_pulse.store.sql import Row
 from runagent_pulse.timespec import Schedule, parse_schedule, schedule_from_spec
 
+MAX_TAKEN_FIRES = 100
 DEFAULT_RETRY = {"max_attempts": 3, "backoff": 2.0, "max_backoff": 300.0}
 
 
@@ -68,6 +71,35 @@ def _repeat_dict(repeat: RepeatIn | None) -> dict[str, Any] | None:
     if repeat is None:
         return None
     return repeat.model_dump(mode="json", exclude_none=True)
+
+
+async def _free_fire(
+    conn: AsyncConnection, task_id: str, schedule: Schedule, fire: datetime | None
+) -> datetime | None:
+    """``fire``, or the first later fire of ``schedule`` whose run record does not exist yet
+    (a fire that ran or was cancelled keeps its one record and is not fired again).
+
+    Raises: ValidationError: a one-off moved onto the instant of a run it already had.
+    """
+    for _ in range(MAX_TAKEN_FIRES):
+        if fire is None:
+            return None
+        taken = await task_store.fire_taken(conn, task_id, fire)
+        if taken is None:
+            return fire
+        following = schedule.next_after(fire)
+        if following is None and schedule.kind == "once":
+            raise ValidationError(
+                f"the task already has a run for {fire.isoformat()} (it is {taken['status']}); "
+                "choose another time, or trigger a run now",
+                details={"field": "when", "run_id": taken["id"]},
+            )
+        fire = following
+    raise ValidationError(
+        f"the next {MAX_TAKEN_FIRES} fires of this schedule already have runs; choose another "
+        "schedule",
+        details={"field": "when"},
+    )
 
 
 class TaskService:
@@ -96,6 +128,41 @@ class TaskService:
         if fields.callback_url is not None:
             check_url(fields.callback_url, allow_private=self.defaults.callback_allow_private)
 
+    def _default_timeout(self, executor: str) -> float:
+        if executor == TEAM:
+            return self.defaults.schedule_timeout_seconds
+        return self.defaults.run_timeout_seconds
+
+    def _patched_values(self, req: TaskPatch, executor: str, now: datetime) -> dict[str, Any]:
+        """The columns a PATCH changes (besides the schedule). An explicit null clears an
+        optional field, and resets a field that has a default to that default."""
+        given = req.model_fields_set
+        values: dict[str, Any] = {"updated_at": now}
+        for name in ("name", "callback_url", "callback_secret"):
+            if name in given:
+                values[name] = getattr(req, name)
+        for name in ("params", "metadata"):
+            if name in given:
+                values[name] = getattr(req, name) or {}
+        if "overlap" in given:
+            values["overlap"] = req.overlap or "allow"
+        if "catchup" in given:
+            values["catchup"] = req.catchup or "latest"
+        if "timeout" in given:
+            values["timeout_seconds"] = req.timeout or self._default_timeout(executor)
+        if "catchup_window" in given:
+            values["catchup_window_seconds"] = (
+                req.catchup_window or self.defaults.catchup_window_seconds
+            )
+        if "retry" in given:
+            retry = req.retry.model_dump() if req.retry else DEFAULT_RETRY
+            values.update(
+                retry_max_attempts=retry["max_attempts"],
+                retry_backoff_seconds=retry["backoff"],
+                retry_max_backoff_seconds=retry["max_backoff"],
+            )
+        return values
+
     def build_row(self, req: TaskCreate, now: datetime) -> Row:
         """Validate one create request completely and return its task row."""
         self._check_common(req)
@@ -106,11 +173,6 @@ class TaskService:
         self.engine.executors.validate_params(executor, req.params or {})
         timezone = req.timezone or self.defaults.timezone
         schedule = self._schedule(req.when, timezone, req.repeat, now)
-        default_timeout = (
-            self.defaults.schedule_timeout_seconds
-            if executor == "team"
-            else self.defaults.run_timeout_seconds
-        )
         retry = req.retry.model_dump() if req.retry else DEFAULT_RETRY
         return {
             "id": new_id("tsk"),
@@ -130,7 +192,7 @@ class TaskService:
             "timezone": timezone,
             "repeat": _repeat_dict(req.repeat),
             "trigger_spec": schedule.to_spec(),
-            "timeout_seconds": req.timeout or default_timeout,
+            "timeout_seconds": req.timeout or self._default_timeout(executor),
             "retry_max_attempts": retry["max_attempts"],
             "retry_backoff_seconds": retry["backoff"],
             "retry_max_backoff_seconds": retry["max_backoff"],
@@ -251,35 +313,15 @@ class TaskService:
     @retry_lost_races
     async def patch(self, task_id: str, req: TaskPatch) -> TaskOut:
         self._check_common(req)
-        now = self.engine.clock.now()
-        values: dict[str, Any] = {"updated_at": now}
-        for field in (
-            "params",
-            "metadata",
-            "name",
-            "callback_url",
-            "callback_secret",
-            "overlap",
-            "catchup",
-        ):
-            if field in req.model_fields_set:
-                values[field] = getattr(req, field)
-        if req.params is None and "params" in values:
-            values["params"] = {}
-        if req.metadata is None and "metadata" in values:
-            values["metadata"] = {}
-        if req.timeout is not None:
-            values["timeout_seconds"] = req.timeout
-        if req.catchup_window is not None:
-            values["catchup_window_seconds"] = req.catchup_window
-        if req.retry is not None:
-            values.update(
-                retry_max_attempts=req.retry.max_attempts,
-                retry_backoff_seconds=req.retry.backoff,
-                retry_max_backoff_seconds=req.retry.max_backoff,
+        if "when" in req.model_fields_set and req.when is None:
+            raise ValidationError(
+                "when cannot be null; give the new schedule, or leave when out to keep it",
+                details={"field": "when"},
             )
+        now = self.engine.clock.now()
         async with self.db.write() as conn:
             task = await task_store.get_task(conn, task_id)
+            values = self._patched_values(req, task["executor_type"], now)
             if task["executor_type"] == TEAM and "params" in values:
                 check_prompt(values["params"])
             if task["executor_type"] == HTTP and "params" in values:
@@ -289,7 +331,11 @@ class TaskService:
             reschedule = {"when", "timezone", "repeat"} & req.model_fields_set
             if reschedule:
                 when = req.when or task["when_text"]
-                timezone = req.timezone or task["timezone"]
+                timezone = (
+                    (req.timezone or self.defaults.timezone)
+                    if "timezone" in req.model_fields_set
+                    else task["timezone"]
+                )
                 repeat = (
                     req.repeat
                     if "repeat" in req.model_fields_set
@@ -307,7 +353,8 @@ class TaskService:
                 )
             task = await task_store.update_task(conn, task_id, values)
             if reschedule and task["status"] == TaskStatus.ACTIVE:
-                await task_store.set_next_fire(conn, task_id, schedule.first_fire, now=now)
+                fire = await _free_fire(conn, task_id, schedule, schedule.first_fire)
+                await task_store.set_next_fire(conn, task_id, fire, now=now)
                 task = await task_store.get_task(conn, task_id)
         self.engine.wake()
         return task_view(task)
@@ -359,6 +406,7 @@ class TaskService:
                     conn, run, reason="missed while the task was paused", now=now
                 )
                 fire = schedule.next_after(max(run["scheduled_for"], now))
+                fire = await _free_fire(conn, task_id, schedule, fire)
                 await task_store.set_next_fire(conn, task_id, fire, now=now)
             task = await task_store.get_task(conn, task_id)
         self.engine.wake()

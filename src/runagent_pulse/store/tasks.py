@@ -172,13 +172,64 @@ async def add_run(conn: AsyncConnection, new: NewRun, *, now: datetime) -> Row:
     return row
 
 
+async def fire_taken(conn: AsyncConnection, task_id: str, at: datetime) -> Row | None:
+    """The ended first-attempt run of the task's fire at ``at``, if that fire already has one
+    (it ran, or a user cancelled it): the fire's one run record exists."""
+    return await fetch_one(
+        conn,
+        sa.select(runs.c.id, runs.c.status).where(
+            runs.c.task_id == task_id,
+            runs.c.scheduled_for == at,
+            runs.c.attempt == 1,
+            runs.c.status != RunStatus.SCHEDULED,
+        ),
+    )
+
+
 async def set_next_fire(
     conn: AsyncConnection, task_id: str, next_run_at: datetime | None, *, now: datetime
 ) -> None:
-    """Replace a task's pending scheduled fire with one at ``next_run_at``."""
-    await cancel_waiting_runs(conn, task_id, now=now, reason="rescheduled", schedule_only=True)
+    """Make ``next_run_at`` the task's one waiting scheduled fire (None: no fire left).
+
+    The waiting run moves to the new instant (a run already waiting there stays), so moving a
+    schedule away and back, or onto the instant it already had, never writes a second record
+    for one fire. The caller makes sure no ended run holds that fire (:func:`fire_taken`).
+    """
+    waiting = await fetch_all(
+        conn,
+        sa.select(runs.c.id, runs.c.scheduled_for)
+        .where(
+            runs.c.task_id == task_id,
+            runs.c.status == RunStatus.SCHEDULED,
+            runs.c.trigger.in_([Trigger.SCHEDULE, Trigger.CATCHUP]),
+        )
+        .order_by(runs.c.scheduled_for),
+    )
+    keep = next((r for r in waiting if r["scheduled_for"] == next_run_at), None)
+    if keep is None and waiting and next_run_at is not None:
+        keep = waiting[0]
+    for run in waiting:
+        if run is not keep:
+            await conn.execute(
+                move_runs(RunStatus.SCHEDULED, RunStatus.CANCELLED, runs.c.id == run["id"]).values(
+                    finished_at=now, due_at=None, skip_reason="rescheduled", buffered=False
+                )
+            )
     await conn.execute(tasks.update().where(tasks.c.id == task_id).values(next_run_at=next_run_at))
-    if next_run_at is not None:
+    if next_run_at is None:
+        return
+    if keep is None:
         await add_run(
             conn, NewRun(task_id, next_run_at, Trigger.SCHEDULE, due_at=next_run_at), now=now
+        )
+    else:
+        await conn.execute(
+            runs.update()
+            .where(runs.c.id == keep["id"])
+            .values(
+                scheduled_for=next_run_at,
+                due_at=next_run_at,
+                trigger=Trigger.SCHEDULE,
+                buffered=False,
+            )
         )

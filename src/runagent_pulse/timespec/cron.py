@@ -102,12 +102,16 @@ def cron_next(
 ) -> datetime | None:
     """The first fire of ``expr`` in ``zone`` strictly after ``after`` (or at it, if inclusive).
 
-    Returns a UTC datetime, or None if the expression never fires again (within 50 years).
+    Returns a UTC datetime, or None if the expression never fires again (within 50 years, or
+    before the end of year 9999).
     """
     start = after - timedelta(seconds=1) if inclusive else after
     candidates = _candidates(expr, zone, start)
     for _ in range(_MAX_SKIPS):
-        candidate = next(candidates, None)
+        try:
+            candidate = next(candidates, None)
+        except OverflowError:
+            return None
         if candidate is None:
             return None
         # cronsim evaluates fixed wall times on naive local time, so inside a fold it can yield

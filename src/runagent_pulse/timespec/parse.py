@@ -148,9 +148,15 @@ def parse_schedule(
             field="repeat",
         )
     try:
-        trigger = _interpret(original.lower(), original, zone, now)
+        return _schedule(original, zone, now, repeat)
     except OverflowError as exc:
-        raise TimespecError(f"when={original!r} is too far in the future") from exc
+        raise TimespecError(
+            f"when={original!r} reaches past the year 9999, the last Pulse can represent"
+        ) from exc
+
+
+def _schedule(original: str, zone: ZoneInfo, now: datetime, repeat: Mapping[str, Any]) -> Schedule:
+    trigger = _interpret(original.lower(), original, zone, now)
     max_fires = _parse_times(repeat["times"]) if repeat.get("times") is not None else None
     end_at = _parse_until(repeat["until"], zone) if repeat.get("until") is not None else None
     has_interval = repeat.get("interval") is not None
@@ -190,7 +196,9 @@ def parse_schedule(
             kind = "cron"
             found = cron_next(cron, zone, now, inclusive=True)
             if found is None:
-                raise TimespecError(f"cron {cron!r} never fires (checked 50 years ahead)")
+                raise TimespecError(
+                    f"cron {cron!r} never fires within 50 years (nor before the year 9999 ends)"
+                )
             first = found
     if end_at is not None and end_at < first:
         raise TimespecError(
