@@ -32,6 +32,19 @@ def _configure_logging(settings: Settings) -> None:
     )
 
 
+def _warn_when_open(settings: Settings) -> None:
+    """Say loudly when anyone on the network may schedule work: a non-loopback address and no
+    ``PULSE_API_KEY``."""
+    loopback = settings.host in ("localhost", "::1") or settings.host.startswith("127.")
+    if settings.api_key is None and not loopback:
+        logging.getLogger(__name__).warning(
+            "listening on %s without PULSE_API_KEY: anyone who can reach this port can schedule "
+            "and read runs; set PULSE_API_KEY (or PULSE_HOST=127.0.0.1)",
+            settings.host,
+            extra={"action": "api_unauthenticated"},
+        )
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     """The API of one node (``app.state.node``) on ``settings``."""
     from runagent_pulse.api.app import build_app
@@ -48,6 +61,7 @@ def serve(
     """Run the API, the engine and the workers in this process until interrupted."""
     settings = _settings(PULSE_HOST=host, PULSE_PORT=port, PULSE_DATABASE_URL=database_url)
     _configure_logging(settings)
+    _warn_when_open(settings)
     app = create_app(settings)
     uvicorn.run(
         app,

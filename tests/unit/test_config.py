@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from runagent_pulse.common.clock import DatabaseClock, ManualClock
-from runagent_pulse.config import ConfigError, load_settings
+from runagent_pulse.config import ConfigError, Settings, load_settings
 from runagent_pulse.node import Node
 
 
@@ -63,3 +64,22 @@ async def test_database_clock_takes_the_midpoint_of_the_round_trip() -> None:
     await clock.sync()
     assert clock.offset == timedelta(seconds=-30)
     assert clock.now() == database_time + timedelta(seconds=4)
+
+
+def test_pulse_listens_on_loopback_unless_told_otherwise() -> None:
+    assert Settings().host == "127.0.0.1"
+
+
+@pytest.mark.parametrize(
+    ("host", "key", "warned"),
+    [("0.0.0.0", None, True), ("0.0.0.0", "k", False), ("127.0.0.1", None, False)],
+)
+def test_listening_beyond_loopback_without_a_key_is_said_loudly(
+    caplog: pytest.LogCaptureFixture, host: str, key: str | None, warned: bool
+) -> None:
+    from runagent_pulse.server import _warn_when_open
+
+    settings = Settings(PULSE_HOST=host, PULSE_API_KEY=key)  # type: ignore[call-arg]
+    with caplog.at_level(logging.WARNING):
+        _warn_when_open(settings)
+    assert ("without PULSE_API_KEY" in caplog.text) is warned

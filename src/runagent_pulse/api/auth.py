@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from runagent_pulse.domain.errors import PulseError
@@ -17,11 +17,14 @@ class Unauthorized(PulseError):
     http_status = 401
 
 
-async def require_api_key(request: Request) -> None:
+async def require_api_key(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
+) -> None:
+    """Refuse a request without the right key (declared as the ``HTTPBearer`` security scheme,
+    so the OpenAPI document and the ``/docs`` "Authorize" button know it)."""
     expected: str | None = request.app.state.api_key
     if expected is None:
         return
-    credentials: HTTPAuthorizationCredentials | None = await bearer(request)
     if credentials is None:
         raise Unauthorized("Missing API key: send 'Authorization: Bearer <PULSE_API_KEY>'.")
     if not hmac.compare_digest(credentials.credentials.encode(), expected.encode()):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
 
 from runagent_pulse.api.auth import require_api_key
 from runagent_pulse.service import Services
@@ -21,6 +22,37 @@ async def services(request: Request) -> Services:
 Svc = Annotated[Services, Depends(services)]
 
 
-def v1_router(**kwargs: object) -> APIRouter:
-    """A router under ``/v1`` whose every route requires the API key."""
-    return APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], **kwargs)  # type: ignore[arg-type]
+class ErrorDetail(BaseModel):
+    code: str = Field(description="stable, e.g. task_not_found, invalid_when, validation_error")
+    message: str = Field(description="what was wrong and how to fix it")
+    details: dict[str, Any] = Field(description="the field at fault, ids, limits…")
+
+
+class ErrorBody(BaseModel):
+    """Every error the API answers (a 4xx; a 5xx only for a bug)."""
+
+    error: ErrorDetail
+
+
+def error_response(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: error_response("malformed request"),
+    401: error_response("unauthorized: missing or wrong API key (when PULSE_API_KEY is set)"),
+    404: error_response("not found: no such task, run, team or deployment"),
+    409: error_response("conflict: the object's status does not allow the action"),
+    413: error_response("payload_too_large"),
+    415: error_response("unsupported_media_type"),
+    422: error_response("validation_error, invalid_when, invalid_target, unsafe_url, …"),
+}
+"""The error responses every ``/v1`` operation documents, with Pulse's real error body."""
+
+
+def v1_router(**kwargs: Any) -> APIRouter:
+    """A router under ``/v1`` whose every route requires the API key and documents Pulse's
+    error responses."""
+    return APIRouter(
+        prefix="/v1", dependencies=[Depends(require_api_key)], responses=ERRORS, **kwargs
+    )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Query
 
-from runagent_pulse.api.deps import Cursor, Limit, Svc, v1_router
+from runagent_pulse.api.deps import Cursor, Limit, Svc, error_response, v1_router
 from runagent_pulse.service.models import (
     DeliveryList,
     DeliveryOut,
@@ -18,7 +18,7 @@ from runagent_pulse.service.models import (
 from runagent_pulse.service.team_models import ConversationOut
 
 router = v1_router(tags=["runs"])
-RUN_NOT_FOUND = {404: {"description": "run_not_found"}}
+RUN_NOT_FOUND = {404: error_response("run_not_found")}
 
 
 @router.get("/runs", response_model=RunList)
@@ -72,8 +72,8 @@ async def run_deliveries(run_id: str, svc: Svc) -> DeliveryList:
     tags=["deliveries"],
     responses={
         **RUN_NOT_FOUND,
-        409: {"description": "invalid_transition: the run has not finished"},
-        422: {"description": "no_callback_url: the run's task has no callback URL"},
+        409: error_response("invalid_transition: the run has not finished"),
+        422: error_response("no_callback_url: the run's task has no callback URL"),
     },
 )
 async def redeliver(run_id: str, svc: Svc) -> DeliveryOut:

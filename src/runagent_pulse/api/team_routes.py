@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runagent_pulse.api.deps import Cursor, Limit, Svc, v1_router
+from runagent_pulse.api.deps import Cursor, Limit, Svc, error_response, v1_router
 from runagent_pulse.service.team_models import (
     DeploymentOut,
     TeamCreate,
@@ -12,7 +12,7 @@ from runagent_pulse.service.team_models import (
 )
 
 router = v1_router(tags=["teams"])
-NOT_FOUND = {404: {"description": "team_not_found"}}
+NOT_FOUND = {404: error_response("team_not_found")}
 
 
 @router.post("/teams", status_code=201, response_model=TeamOut)
@@ -40,7 +40,7 @@ async def patch_team(team: str, body: TeamPatch, svc: Svc) -> TeamOut:
 @router.delete(
     "/teams/{team}",
     response_model=TeamOut,
-    responses={**NOT_FOUND, 409: {"description": "team_in_use"}},
+    responses={**NOT_FOUND, 409: error_response("team_in_use")},
 )
 async def delete_team(team: str, svc: Svc) -> TeamOut:
     """Delete a team that no active or paused task runs (its past deployments stay readable)."""
@@ -50,7 +50,7 @@ async def delete_team(team: str, svc: Svc) -> TeamOut:
 @router.get(
     "/deployments/{deployment_id}",
     response_model=DeploymentOut,
-    responses={404: {"description": "deployment_not_found"}},
+    responses={404: error_response("deployment_not_found")},
 )
 async def get_deployment(deployment_id: str, svc: Svc) -> DeploymentOut:
     return await svc.teams.deployment(deployment_id)
