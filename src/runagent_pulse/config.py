@@ -57,6 +57,8 @@ class Settings(BaseSettings):
 
     database_url: str = Field(DEFAULT_DATABASE_URL, alias="PULSE_DATABASE_URL")
     host: str = Field("127.0.0.1", alias="PULSE_HOST")
+    metrics_public: bool = Field(False, alias="PULSE_METRICS_PUBLIC")
+    log_format: Literal["text", "json"] = Field("text", alias="PULSE_LOG_FORMAT")
     port: int = Field(8000, ge=1, le=65535, alias="PULSE_PORT")
     api_key: SecretStr | None = Field(None, alias="PULSE_API_KEY")
     debug: bool = Field(False, alias="PULSE_DEBUG")

@@ -19,6 +19,7 @@ from runagent_pulse.executors.serverless import ServerlessExecutor
 from runagent_pulse.executors.team.executor import TeamExecutor
 from runagent_pulse.executors.team.process_runtime import ProcessRuntime
 from runagent_pulse.executors.team.reaper import DeploymentReaper
+from runagent_pulse.observability.metrics import Metrics
 from runagent_pulse.service import Defaults, Services
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.migrate import upgrade
@@ -47,6 +48,8 @@ class Node:
         self.settings = settings
         self.clock = clock
         self.db = Database(settings.database_url, pool_size=settings.db_pool_size)
+        self.metrics = Metrics()
+        self.db.observe = self.metrics.transaction
         time_source = clock or (
             SystemClock()
             if self.db.is_sqlite
@@ -64,6 +67,7 @@ class Node:
             },
             clock=time_source,
             node_id=node_id,
+            metrics=self.metrics,
         )
         key = settings.serverless_api_key
         serverless = ServerlessExecutor(
@@ -94,6 +98,7 @@ class Node:
             retry_schedule=settings.callback_retry_schedule,
             timeout=settings.callback_timeout.total_seconds(),
             allow_private=settings.callback_allow_private,
+            metrics=self.metrics,
         )
         self.engine = Engine(
             self.db,
@@ -105,6 +110,7 @@ class Node:
             role=role,
             after_record=self.deliverer.after_record,
             after_commit=self.deliverer.after_commit,
+            metrics=self.metrics,
         )
         self.retention = Retention(self.db, clock=time_source, keep=settings.run_retention)
         self.reaper = DeploymentReaper(

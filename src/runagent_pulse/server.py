@@ -14,6 +14,8 @@ import uvicorn
 from runagent_pulse.common.clock import Clock
 from runagent_pulse.config import Settings, load_settings
 from runagent_pulse.node import Node
+from runagent_pulse.observability import tracing
+from runagent_pulse.observability.log_format import formatter
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.migrate import upgrade
 
@@ -26,10 +28,10 @@ def _settings(**overrides: object) -> Settings:
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if settings.debug else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter(settings.log_format))
+    logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO, handlers=[handler])
+    tracing.configure_from_environment()
 
 
 def _warn_when_open(settings: Settings) -> None:
@@ -50,8 +52,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     from runagent_pulse.api.app import build_app
 
     node = Node(settings, clock=clock)
-    app = build_app(node, api_key=settings.api_key.get_secret_value() if settings.api_key else None)
+    app = build_app(
+        node,
+        api_key=settings.api_key.get_secret_value() if settings.api_key else None,
+        metrics_public=settings.metrics_public,
+    )
     app.state.node = node
+    if tracing.active():
+        tracing.instrument_app(app)
     return app
 
 
@@ -69,6 +77,7 @@ def serve(
         port=settings.port,
         log_level="debug" if settings.debug else "info",
         access_log=settings.debug,
+        log_config=None,  # uvicorn's lines go through Pulse's handler (and its JSON format)
         timeout_graceful_shutdown=10,
     )
 

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from runagent_pulse import __version__
 from runagent_pulse.api.errors import install_error_handlers
 from runagent_pulse.api.limits import MAX_BODY_BYTES, BodySizeLimit
+from runagent_pulse.api.metrics_routes import metrics_router
 from runagent_pulse.api.run_routes import router as run_router
 from runagent_pulse.api.system_routes import router as system_router
 from runagent_pulse.api.task_routes import router as task_router
@@ -34,7 +35,7 @@ class Backend(Protocol):
     async def stop(self) -> None: ...
 
 
-def build_app(backend: Backend, *, api_key: str | None) -> FastAPI:
+def build_app(backend: Backend, *, api_key: str | None, metrics_public: bool = False) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await backend.start()
@@ -57,6 +58,7 @@ def build_app(backend: Backend, *, api_key: str | None) -> FastAPI:
     install_error_handlers(app)
     for router in (task_router, run_router, team_router, system_router):
         app.include_router(router)
+    app.include_router(metrics_router(public=metrics_public))
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(RefuseNul)
 

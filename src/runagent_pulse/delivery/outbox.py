@@ -27,6 +27,8 @@ from runagent_pulse.delivery.payload import STATUSES, build_payload, encode_payl
 from runagent_pulse.delivery.sender import AttemptOutcome, make_client, send_once
 from runagent_pulse.delivery.signing import webhook_headers
 from runagent_pulse.domain.plans import Outcome
+from runagent_pulse.observability import tracing
+from runagent_pulse.observability.metrics import Metrics
 from runagent_pulse.store import deliveries as store
 from runagent_pulse.store.completions import CompletionResult
 from runagent_pulse.store.database import Database
@@ -109,6 +111,7 @@ class Deliverer:
         max_in_flight: int = 64,
         resolver: Resolver | None = None,
         rng: random.Random | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -121,6 +124,7 @@ class Deliverer:
         self.resolver = resolver
         """How host names are resolved for the SSRF check (``None``: the system; tests)."""
         self._rng = rng or random.Random()
+        self.metrics = metrics or Metrics()
         self._client: httpx.AsyncClient | None = None
         self._wake = asyncio.Event()
         self._done: list[tuple[Row, AttemptOutcome, datetime, datetime]] = []
@@ -230,26 +234,34 @@ class Deliverer:
 
     async def _send(self, row: Row) -> None:
         attempted_at = self.clock.now()
-        try:
-            body = encode_payload(row["payload"])
-            secret = row["callback_secret"] or self.secret
-            headers = webhook_headers(
-                secret, row["webhook_id"], int(attempted_at.timestamp()), body
-            )
-            assert self._client is not None
-            outcome = await send_once(
-                self._client,
-                url=row["url"],
-                body=body,
-                headers=headers,
-                timeout=self.timeout,
-                clock=lambda: self.clock.now().timestamp(),
-            )
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.exception("delivery %s could not be sent", row["id"])
-            outcome = AttemptOutcome("retry", None, f"could not send: {exc}", None, 0)
+        attributes = {
+            "pulse.delivery_id": row["id"],
+            "pulse.run_id": row["run_id"],
+            "pulse.attempt": row["attempts"] + 1,
+        }
+        with tracing.span("pulse.delivery", attributes) as span:
+            try:
+                body = encode_payload(row["payload"])
+                secret = row["callback_secret"] or self.secret
+                headers = webhook_headers(
+                    secret, row["webhook_id"], int(attempted_at.timestamp()), body
+                )
+                tracing.inject_traceparent(headers)
+                assert self._client is not None
+                outcome = await send_once(
+                    self._client,
+                    url=row["url"],
+                    body=body,
+                    headers=headers,
+                    timeout=self.timeout,
+                    clock=lambda: self.clock.now().timestamp(),
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.exception("delivery %s could not be sent", row["id"])
+                outcome = AttemptOutcome("retry", None, f"could not send: {exc}", None, 0)
+            tracing.end_status(span, outcome.disposition, outcome.error)
         self._done.append((row, outcome, attempted_at, self.clock.now()))
         self._done_ready.set()
 
@@ -294,8 +306,9 @@ class Deliverer:
         except BaseException:
             self._done[:0] = batch
             raise
-        for record in records:
+        for (row, *_), record in zip(batch, records, strict=True):
             self._leases.pop(record.delivery_id, None)
+            self.metrics.delivery_attempt(record.status, row["attempts"] + 1)
             self._log(record)
         self._wake.set()
         return len(records)

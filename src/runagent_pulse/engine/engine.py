@@ -28,6 +28,8 @@ from runagent_pulse.engine.runner import CancelReason, execute_run
 from runagent_pulse.engine.writer import AfterRecord, CompletionWriter
 from runagent_pulse.executors.base import Executor
 from runagent_pulse.executors.registry import ExecutorRegistry
+from runagent_pulse.observability import tracing
+from runagent_pulse.observability.metrics import Metrics
 from runagent_pulse.store import claims
 from runagent_pulse.store import nodes as node_store
 from runagent_pulse.store.completions import CompletionResult
@@ -64,6 +66,7 @@ class Engine:
         claim_batch: int = 500,
         after_record: AfterRecord | None = None,
         after_commit: Callable[[CompletionResult], None] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
         self.executors = executors
@@ -74,6 +77,7 @@ class Engine:
         self.lease_duration = lease_duration
         self.claim_batch = claim_batch
         self._after_commit = after_commit
+        self.metrics = metrics or Metrics()
         self.events = RunEventLog(self.clock, on_pending=self._flush_events_soon)
         self.writer = CompletionWriter(
             db,
@@ -183,11 +187,24 @@ class Engine:
                 lease_until=now + self.lease_duration,
                 planner=planner,
             )
+        self._count_claim(started, plan)
         for row in started:
             self._launch(row)
         if plan.cancel_running_of:
             self._cancel_local_of_tasks(set(plan.cancel_running_of), exclude=set(plan.start))
         return len(started) + len(plan.skip) + len(plan.park) + len(plan.new_runs)
+
+    def _count_claim(self, started: list[Row], plan: ClaimPlan) -> None:
+        """Count a committed claim: starts with their due → committed lag, and skips."""
+        committed = self.clock.now()
+        for row in started:
+            due = row.get("due_at") or row["scheduled_for"]
+            self.metrics.run_started(row["executor_type"], (committed - due).total_seconds())
+        for _, reason in plan.skip:
+            self.metrics.run_skipped(reason)
+        for new in plan.new_runs:
+            if new.status == RunStatus.SKIPPED:
+                self.metrics.run_skipped(new.skip_reason)
 
     async def _dispatch_loop(self) -> None:
         due_now = False  # the last sleep ran out at a run's due time: claim without looking
@@ -229,8 +246,18 @@ class Engine:
 
     async def _run(self, row: Row, executor: Executor) -> None:
         on_event = self.events.open(row["id"])
+        attributes = {
+            "pulse.task_id": row["task_id"],
+            "pulse.run_id": row["id"],
+            "pulse.attempt": row["attempt"],
+            "pulse.executor": row["executor_type"],
+        }
         try:
-            outcome = await execute_run(row, executor, self.clock, self._cancel_reasons, on_event)
+            with tracing.span("pulse.run", attributes) as span:
+                outcome = await execute_run(
+                    row, executor, self.clock, self._cancel_reasons, on_event
+                )
+                tracing.end_status(span, outcome.status, outcome.error_message)
             self.writer.submit(replace(outcome, events=self.events.close(row["id"])))
         finally:
             self.events.close(row["id"])
@@ -244,6 +271,11 @@ class Engine:
         asyncio.get_running_loop().call_later(EVENT_FLUSH_SECONDS, self.writer.poke)
 
     def _on_written(self, result: CompletionResult) -> None:
+        for row, outcome in result.finished:
+            started = row["started_at"]
+            duration = (outcome.finished_at - started).total_seconds() if started else None
+            self.metrics.run_finished(row["executor"], outcome.status, duration)
+        self.metrics.retries.inc(result.retries)
         if result.retries or result.unparked:
             self._wake.set()
         if self._after_commit is not None:
@@ -322,7 +354,20 @@ class Engine:
         ]
         if not outcomes:
             return 0
-        recovered = len((await self.writer.write(outcomes)).finished)  # others may be first
-        if recovered:
-            log.warning("recovered %d runs with expired leases", recovered)
-        return recovered
+        finished = (await self.writer.write(outcomes)).finished  # others may be first
+        self.metrics.lease_recoveries.inc(len(finished))
+        for row, outcome in finished:
+            log.warning(
+                "run %s of task %s recovered: %s",
+                row["id"],
+                row["task_id"],
+                outcome.error_message,
+                extra={
+                    "action": "lease_recovered",
+                    "run_id": row["id"],
+                    "task_id": row["task_id"],
+                    "node": row["lease_owner"],
+                    "attempt": row["attempt"],
+                },
+            )
+        return len(finished)

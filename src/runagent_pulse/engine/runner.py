@@ -14,6 +14,7 @@ from runagent_pulse.domain.errors import ExecutionError
 from runagent_pulse.domain.plans import Outcome
 from runagent_pulse.domain.statuses import RunStatus
 from runagent_pulse.executors.base import ExecutionContext, Executor
+from runagent_pulse.observability import tracing
 from runagent_pulse.store.sql import Row
 
 
@@ -65,7 +66,8 @@ async def execute_run(
     )
     try:
         async with asyncio.timeout(timeout):
-            result = await executor.execute(ctx)
+            with tracing.span("pulse.executor", {"pulse.executor": executor.name}):
+                result = await executor.execute(ctx)
         _check_json(result)
     except TimeoutError:
         return Outcome(

@@ -40,6 +40,7 @@ from runagent_pulse.common.netguard import Resolver
 from runagent_pulse.domain.errors import ExecutionError, UnsafeURL, ValidationError
 from runagent_pulse.executors.base import ExecutionContext, Executor
 from runagent_pulse.executors.http_request import HTTP, HttpRequest, parse_request
+from runagent_pulse.observability import tracing
 
 __all__ = ["HttpExecutor"]
 
@@ -155,6 +156,7 @@ class HttpExecutor(Executor):
         if content_type and not any(name.lower() == "content-type" for name in headers):
             headers["content-type"] = content_type
         headers["idempotency-key"] = ctx.run_id
+        tracing.inject_traceparent(headers)
         shard = min(self._shards, key=lambda candidate: candidate.load)
         shard.load += 1
         try:

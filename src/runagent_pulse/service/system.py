@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from runagent_pulse import __version__
 from runagent_pulse.domain.errors import InvalidTarget
 from runagent_pulse.engine.engine import Engine
@@ -17,6 +19,11 @@ from runagent_pulse.service.models import (
 from runagent_pulse.service.tasks import Defaults
 from runagent_pulse.service.views import node_view
 from runagent_pulse.store import nodes as node_store
+from runagent_pulse.store import stats
+
+
+def _age(now: datetime, since: datetime | None) -> float:
+    return 0.0 if since is None else (now - since).total_seconds()
 
 
 class SystemService:
@@ -58,6 +65,31 @@ class SystemService:
                 for name, state in registry.availability().items()
             ],
         )
+
+    async def metrics(self) -> bytes:
+        """This node's metrics in Prometheus' text format, with the cluster-wide gauges read
+        from the database now."""
+        now = self.engine.clock.now()
+        async with self.engine.db.read() as conn:
+            state = await stats.cluster_state(conn, now=now)
+            node_rows = await node_store.list_nodes(conn)
+        node_states: dict[str, int] = {}
+        for row in node_rows:
+            state_name = node_view(row, now=now, dead_after=self.engine.lease_duration).state
+            node_states[state_name] = node_states.get(state_name, 0) + 1
+        metrics = self.engine.metrics
+        metrics.up.set(1 if self.engine.started else 0)
+        metrics.set_state(
+            due_unclaimed=state.due_unclaimed,
+            due_oldest_age=_age(now, state.oldest_due_at),
+            running=state.running,
+            node_running=self.engine.active_runs,
+            deliveries_pending=state.deliveries_pending,
+            delivery_oldest_age=_age(now, state.oldest_delivery_at),
+            live_deployments=state.live_deployments,
+            nodes=node_states,
+        )
+        return metrics.exposition()
 
     async def nodes(self) -> NodeList:
         """Every node seen in the last week, newest first, with the runs each is running."""

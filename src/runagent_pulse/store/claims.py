@@ -29,6 +29,7 @@ DUE_COLUMNS = (
     runs.c.scheduled_for,
     runs.c.attempt,
     runs.c.trigger,
+    runs.c.due_at,
     tasks.c.status.label("task_status"),
     tasks.c.overlap,
     tasks.c.catchup,

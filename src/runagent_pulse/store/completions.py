@@ -42,6 +42,7 @@ FINISHED_COLUMNS = (
     runs.c.trigger,
     runs.c.started_at,
     runs.c.lease_owner,
+    runs.c.executor,
     tasks.c.status.label("task_status"),
     tasks.c.retry_max_attempts,
     tasks.c.retry_backoff_seconds,

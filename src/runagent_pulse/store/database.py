@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -92,6 +93,8 @@ class Database:
             options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **options)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self.observe: Callable[[str, float], None] | None = None
+        """Told the kind (``read``/``write``) and seconds of every transaction (metrics)."""
         if self.is_sqlite:
             self._configure_sqlite()
 
@@ -120,6 +123,16 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """A read-write transaction, committed on exit and rolled back on error."""
+        began = time.perf_counter()
+        try:
+            async with self._write() as conn:
+                yield conn
+        finally:
+            if self.observe is not None:
+                self.observe("write", time.perf_counter() - began)
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
         if self._write_lock is None:
             async with self.engine.begin() as conn:
                 yield conn
@@ -132,8 +145,13 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A read-only snapshot."""
-        async with self.engine.connect() as conn, conn.begin():
-            yield conn
+        began = time.perf_counter()
+        try:
+            async with self.engine.connect() as conn, conn.begin():
+                yield conn
+        finally:
+            if self.observe is not None:
+                self.observe("read", time.perf_counter() - began)
 
     async def server_time(self) -> datetime:
         """The database server's clock (SQLite runs in this process: the local clock)."""

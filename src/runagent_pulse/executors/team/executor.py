@@ -38,12 +38,16 @@ from runagent_pulse.executors.team.runtime import (
     RuntimeDeployment,
     TeardownError,
 )
+from runagent_pulse.observability.metrics import Metrics
 from runagent_pulse.store import deployments as deployment_store
 from runagent_pulse.store import teams as team_store
 from runagent_pulse.store.database import Database
 
 log = logging.getLogger(__name__)
 
+COUNTED_DEPLOYMENT_STATUSES = frozenset(
+    {DeploymentStatus.RUNNING, DeploymentStatus.STOPPED, DeploymentStatus.FAILED}
+)
 PULSE = "pulse"
 """The sender of the prompt and the recipient of the leader's answer in a conversation."""
 
@@ -62,6 +66,7 @@ class TeamExecutor(Executor):
         node_id: str,
         ready_timeout: float = 60.0,
         stop_grace: float = 1.0,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
         self.runtimes = dict(runtimes)
@@ -69,6 +74,7 @@ class TeamExecutor(Executor):
         self.node_id = node_id
         self.ready_timeout = ready_timeout
         self.stop_grace = stop_grace
+        self.metrics = metrics or Metrics()
 
     async def close(self) -> None:
         for runtime in self.runtimes.values():
@@ -201,6 +207,7 @@ class _TeamRun:
                 "team teardown failed",
                 extra={"action": "teardown_failed", "deployment": request.deployment_id},
             )
+            self.executor.metrics.teardown_failures.inc()
             self.ctx.event("teardown_failed", error=str(exc))
             await self._best_effort(error=str(exc))
             return str(exc)
@@ -251,6 +258,8 @@ class _TeamRun:
             await deployment_store.update_deployment(
                 conn, self.request.deployment_id, now=self.executor.clock.now(), **values
             )
+        if values.get("status") in COUNTED_DEPLOYMENT_STATUSES:
+            self.executor.metrics.deployments.labels(values["status"]).inc()
 
     async def _best_effort(self, **values: Any) -> None:
         """Record during teardown: a database error is logged, never stops the teardown."""
