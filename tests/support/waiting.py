@@ -7,6 +7,7 @@ import inspect
 import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 
 def percentile(values: Sequence[float], p: float) -> float:
@@ -30,17 +31,17 @@ def wait_for(
 
 
 async def wait_until(
-    condition: Callable[[], Awaitable[object] | object], bound: float = 30.0, what: str = ""
-) -> None:
-    """Poll ``condition`` (sync, or returning an awaitable) until it is true; fail after
-    ``bound`` seconds (async tests)."""
+    condition: Callable[[], Awaitable[Any] | Any], bound: float = 30.0, what: str = ""
+) -> Any:
+    """Poll ``condition`` (sync, or returning an awaitable) until it is truthy and return that
+    value; fail after ``bound`` seconds (async tests)."""
     deadline = time.monotonic() + bound
     while True:
         value = condition()
         if inspect.isawaitable(value):
             value = await value
         if value:
-            return
+            return value
         if time.monotonic() > deadline:
             raise TimeoutError(f"not met within {bound}s: {what}")
         await asyncio.sleep(0.01)

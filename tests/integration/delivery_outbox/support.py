@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -19,6 +18,7 @@ from runagent_pulse.node import Node
 from runagent_pulse.server import create_app
 from runagent_pulse.store.tables import deliveries, delivery_attempts, runs
 from tests.integration.raw_http import raw_receiver, response
+from tests.support.waiting import wait_until
 
 BOUND = 15.0
 """Longest any test waits for a condition (real seconds)."""
@@ -105,12 +105,7 @@ class App:
 
     async def until(self, check: Callable[[], Awaitable[Any]], bound: float = BOUND) -> Any:
         """Poll ``check`` until it returns something truthy (at most ``bound`` real seconds)."""
-        async with asyncio.timeout(bound):
-            while True:
-                value = await check()
-                if value:
-                    return value
-                await asyncio.sleep(0.01)
+        return await wait_until(check, bound, "a condition of the app")
 
     async def delivery_where(
         self, task_id: str, predicate: Callable[[dict[str, Any]], bool]
