@@ -107,6 +107,20 @@ def _ip_literal(host: str) -> IPAddress | None:
     return None
 
 
+def _client_host(url: str) -> str:
+    """The host exactly as the HTTP client will connect to it: IDNA/UTS-46 mapped to ASCII, so
+    ideographic dots (``169。254。169。254``) and the like are vetted as the address they are.
+
+    Raises:
+        UnsafeURL: the client would refuse the host (full-width digits, invisible characters).
+    """
+    try:
+        raw = httpx.URL(url).raw_host
+    except (httpx.InvalidURL, UnicodeError) as exc:
+        raise UnsafeURL(url, f"the host is not a valid host name ({exc})") from None
+    return raw.decode("ascii").rstrip(".")
+
+
 def _split(url: str) -> tuple[SplitResult, str, int]:
     if not isinstance(url, str) or not url:
         raise UnsafeURL(str(url), "the URL is empty")
@@ -124,9 +138,9 @@ def _split(url: str) -> tuple[SplitResult, str, int]:
         raise UnsafeURL(url, f"scheme {shown!r} is not allowed; use http or https")
     if "@" in parts.netloc:
         raise UnsafeURL(url, "credentials in the URL (user:password@) are not allowed; use headers")
-    host = (parts.hostname or "").rstrip(".")
-    if not host:
+    if not (parts.hostname or "").rstrip("."):
         raise UnsafeURL(url, "the URL has no host")
+    host = _client_host(url)
     try:
         port = parts.port
     except ValueError:

@@ -127,6 +127,35 @@ def test_check_url_refuses_private_literals_when_denied(url: str) -> None:
         check_url(url, allow_private=False)
 
 
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://169。254。169。254/", "cloud metadata endpoint"),  # ideographic full stops
+        ("http://169．254．169．254/latest/", "cloud metadata endpoint"),  # full-width stops
+        ("http://127｡0｡0｡1:8080/", "loopback"),  # halfwidth ideographic stops
+        ("http://１２７.０.０.１/", "not a valid host name"),  # full-width digits
+        ("http://ＭＥＴＡＤＡＴＡ.google.internal/", "not a valid host name"),
+        ("http://exa\u200bmple.com/", "not a valid host name"),  # an invisible character
+    ],
+    ids=[
+        "ideographic-dots",
+        "fullwidth-dots",
+        "halfwidth-dots",
+        "fullwidth-digits",
+        "fullwidth-letters",
+        "zero-width-space",
+    ],
+)
+def test_hosts_are_vetted_as_the_client_will_connect_to_them(url: str, reason: str) -> None:
+    """Unicode spellings are mapped (IDNA/UTS-46) exactly as httpx maps them before checking."""
+    with pytest.raises(UnsafeURL, match=reason):
+        check_url(url, allow_private=False)
+
+
+def test_international_names_pass_in_their_ascii_form() -> None:
+    check_url("https://пример.рф/agent", allow_private=False)
+
+
 def test_check_url_does_not_resolve_names() -> None:
     # A name is only vetted at send time; no DNS happens here.
     check_url("http://surely-not-a-real-host.invalid/", allow_private=False)
