@@ -85,6 +85,10 @@ class Settings(BaseSettings):
         default_factory=list,
         validation_alias=AliasChoices("PULSE_LOCAL_AGENT_ALLOWLIST", "local_agent_allowlist"),
     )
+    local_agent_follow_symlinks: bool = Field(False, alias="PULSE_LOCAL_AGENT_FOLLOW_SYMLINKS")
+    agent_env_passthrough: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, alias="PULSE_AGENT_ENV_PASSTHROUGH"
+    )
     local_workers: int = Field(2, ge=1, le=256, alias="PULSE_LOCAL_WORKERS")
     db_pool_size: int = Field(8, ge=1, le=200, alias="PULSE_DB_POOL_SIZE")
     lease_duration: timedelta = Field(timedelta(seconds=30), alias="PULSE_LEASE_DURATION")
@@ -153,7 +157,7 @@ class Settings(BaseSettings):
             return [Path(part) for part in value.split(":") if part]
         return value
 
-    @field_validator("local_agent_allowlist", mode="before")
+    @field_validator("local_agent_allowlist", "agent_env_passthrough", mode="before")
     @classmethod
     def _split_names(cls, value: Any) -> Any:
         if isinstance(value, str):

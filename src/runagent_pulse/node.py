@@ -5,7 +5,9 @@ the retention loop, started and stopped together (``pulse serve`` wraps it in th
 from __future__ import annotations
 
 import logging
+import os
 
+from runagent_pulse.common.agent_env import agent_environment
 from runagent_pulse.common.clock import Clock, DatabaseClock, SystemClock
 from runagent_pulse.config import Settings
 from runagent_pulse.delivery.outbox import Deliverer
@@ -38,6 +40,7 @@ def service_defaults(settings: Settings) -> Defaults:
         default_executor=settings.default_executor,
         local_agent_path=tuple(settings.local_agent_path),
         local_agent_allowlist=tuple(settings.local_agent_allowlist),
+        local_agent_follow_symlinks=settings.local_agent_follow_symlinks,
     )
 
 
@@ -56,6 +59,7 @@ class Node:
             else DatabaseClock(SystemClock(), self.db.server_time)
         )
         node_id = default_node_id()
+        agent_env = agent_environment(os.environ, settings.agent_env_passthrough)
         self.teams = TeamExecutor(
             self.db,
             runtimes={
@@ -63,6 +67,8 @@ class Node:
                     agent_paths=settings.local_agent_path,
                     allowlist=settings.local_agent_allowlist,
                     allow_private_urls=settings.callback_allow_private,
+                    follow_symlinks=settings.local_agent_follow_symlinks,
+                    env=agent_env,
                 )
             },
             clock=time_source,
@@ -82,6 +88,8 @@ class Node:
             local_workers=settings.local_workers,
             default_executor=settings.default_executor,
             serverless_enabled=serverless.cloud_ready,
+            follow_symlinks=settings.local_agent_follow_symlinks,
+            agent_env=agent_env,
             extra=[
                 self.teams,
                 serverless,

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from runagent_pulse.common.agent_source import check_defined
 from runagent_pulse.domain.errors import InvalidTarget
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -22,15 +23,35 @@ def _is_name(part: str) -> bool:
     return _NAME.match(part) is not None and not keyword.iskeyword(part)
 
 
-def locate_module(agent_id: str, agent_paths: Sequence[Path]) -> Path | None:
-    """The file ``agent_id`` would be imported from under ``agent_paths`` (first match), or None."""
+def locate_module(
+    agent_id: str, agent_paths: Sequence[Path], *, follow_symlinks: bool = False
+) -> Path | None:
+    """The file ``agent_id`` would be imported from under ``agent_paths`` (first match), or None.
+
+    Raises:
+        InvalidTarget: the file (or a package folder on its way) is a symbolic link leading
+            outside its ``LOCAL_AGENT_PATH`` folder, and ``follow_symlinks`` is off.
+    """
     parts = agent_id.split(".")
     for root in agent_paths:
         base = root.joinpath(*parts)
         for candidate in (base.with_name(parts[-1] + ".py"), base / "__init__.py"):
             if candidate.is_file():
+                if not follow_symlinks:
+                    _check_inside(candidate, root, agent_id)
                 return candidate
     return None
+
+
+def _check_inside(candidate: Path, root: Path, agent_id: str) -> None:
+    real = candidate.resolve()
+    if not real.is_relative_to(root.resolve()):
+        raise InvalidTarget(
+            f"module {agent_id!r} is a symbolic link from {candidate} to {real}, outside "
+            f"LOCAL_AGENT_PATH ({root}); copy it into that folder, or allow links that leave "
+            "it with PULSE_LOCAL_AGENT_FOLLOW_SYMLINKS=true",
+            details={"agent_id": agent_id[:200]},
+        )
 
 
 def is_allowlisted(agent_id: str, allowlist: Sequence[str]) -> bool:
@@ -56,19 +77,34 @@ def check_entrypoint_tag(entrypoint_tag: str) -> None:
 
 
 def check_target(
-    agent_id: str, entrypoint_tag: str, agent_paths: Sequence[Path], allowlist: Sequence[str]
+    agent_id: str,
+    entrypoint_tag: str,
+    agent_paths: Sequence[Path],
+    allowlist: Sequence[str],
+    *,
+    follow_symlinks: bool = False,
 ) -> Path | None:
     """Refuse a target that may not run; return the vetted file (None for allow-listed modules).
+
+    The module file is read, never imported: ``entrypoint_tag`` must be defined in it
+    (:func:`check_defined`).
 
     Raises:
         InvalidTarget: with a message that says how to fix it.
     """
     check_entrypoint_tag(entrypoint_tag)
-    return check_module(agent_id, agent_paths, allowlist)
+    found = check_module(agent_id, agent_paths, allowlist, follow_symlinks=follow_symlinks)
+    if found is not None:
+        check_defined(found, agent_id, entrypoint_tag)
+    return found
 
 
 def check_module(
-    agent_id: str, agent_paths: Sequence[Path], allowlist: Sequence[str]
+    agent_id: str,
+    agent_paths: Sequence[Path],
+    allowlist: Sequence[str],
+    *,
+    follow_symlinks: bool = False,
 ) -> Path | None:
     """Refuse a module that may not be imported; return its vetted file (None if allow-listed).
 
@@ -89,7 +125,7 @@ def check_module(
             "(or list the module in PULSE_LOCAL_AGENT_ALLOWLIST)",
             details=details,
         )
-    found = locate_module(agent_id, agent_paths)
+    found = locate_module(agent_id, agent_paths, follow_symlinks=follow_symlinks)
     if found is not None:
         return found
     if is_allowlisted(agent_id, allowlist):

@@ -14,7 +14,8 @@ parameter shapes of the user guide work as written:
   becomes ``agent.arun(prompt, user_id=user, session_id="pulse-<run id>", **rest)`` (a fresh
   session per run when ``new_session`` is true, else the agent's own); params without
   ``"prompt"`` are passed as keyword arguments.
-- Anything else (functions, callables): ``fn(**params)``.
+- Anything else (functions, callables): ``fn(**params)``, after checking that the params bind
+  to its signature (a mismatch is :class:`InvalidParams`, which is not retried).
 
 Nothing here imports a framework: objects are recognised by their methods. This module runs
 inside worker processes.
@@ -22,10 +23,11 @@ inside worker processes.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Call", "adapt"]
+__all__ = ["Call", "InvalidParams", "adapt"]
 
 Call = Callable[[dict[str, Any], str], Any]
 """``(params, run_id) -> result or awaitable``."""
@@ -39,7 +41,53 @@ def adapt(method_name: str | None, method: Callable[..., Any]) -> Call:
         return lambda params, run_id: method(**_crewai(params))
     if method_name in ("arun", "run"):
         return lambda params, run_id: _agno(method, params, run_id)
-    return lambda params, run_id: method(**params)
+    return _plain(method)
+
+
+class InvalidParams(Exception):
+    """The task's params do not fit the entrypoint's signature: retrying cannot help."""
+
+
+def _plain(method: Callable[..., Any]) -> Call:
+    try:
+        signature: inspect.Signature | None = inspect.signature(method)
+    except (TypeError, ValueError):  # some builtins and C callables have none
+        signature = None
+    name = getattr(method, "__qualname__", type(method).__name__)
+
+    def call(params: dict[str, Any], run_id: str) -> Any:
+        if signature is not None:
+            try:
+                signature.bind(**params)
+            except TypeError as exc:
+                problems = _mismatch(signature, params) or str(exc)
+                raise InvalidParams(f"params do not fit {name}{signature}: {problems}") from None
+        return method(**params)
+
+    return call
+
+
+def _mismatch(signature: inspect.Signature, params: dict[str, Any]) -> str:
+    """Every missing and every unexpected argument (``bind`` names only the first)."""
+    accepted = signature.parameters
+    by_name = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    missing = [
+        n
+        for n, p in accepted.items()
+        if p.kind in by_name and p.default is p.empty and n not in params
+    ]
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
+    unexpected = (
+        []
+        if takes_any
+        else [n for n in params if n not in accepted or accepted[n].kind not in by_name]
+    )
+    parts = []
+    if missing:
+        parts.append(f"missing {', '.join(map(repr, missing))}")
+    if unexpected:
+        parts.append(f"unexpected {', '.join(map(repr, unexpected))}")
+    return "; ".join(parts)
 
 
 def _langgraph(params: dict[str, Any]) -> dict[str, Any]:

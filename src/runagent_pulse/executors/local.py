@@ -43,13 +43,14 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
 import orjson
 
 import runagent_pulse
+from runagent_pulse.common.agent_env import agent_environment
 from runagent_pulse.common.agent_targets import check_target
 from runagent_pulse.domain.errors import ExecutionError, ResultNotSerializable
 from runagent_pulse.executors.base import ExecutionContext, Executor
@@ -182,6 +183,8 @@ class LocalExecutor(Executor):
         allowlist: Sequence[str] = (),
         workers: int = 2,
         start_timeout: float = 60.0,
+        follow_symlinks: bool = False,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
@@ -189,6 +192,8 @@ class LocalExecutor(Executor):
         self._allowlist = list(allowlist)
         self._workers = workers
         self._start_timeout = start_timeout
+        self._follow_symlinks = follow_symlinks
+        self._env = dict(env) if env is not None else agent_environment(os.environ)
         self._slots: asyncio.Queue[_Slot] = asyncio.Queue()
         self._live: set[_Worker] = set()
         self._started = False
@@ -199,6 +204,7 @@ class LocalExecutor(Executor):
                 "agent_paths": [str(p) for p in self._agent_paths],
                 "allowlist": self._allowlist,
                 "parent_pid": os.getpid(),
+                "follow_symlinks": follow_symlinks,
             }
         ).decode()
 
@@ -208,7 +214,13 @@ class LocalExecutor(Executor):
         return sorted(w.pid for w in self._live if not w.protocol.dead)
 
     def validate_target(self, agent_id: str, entrypoint_tag: str) -> None:
-        check_target(agent_id, entrypoint_tag, self._agent_paths, self._allowlist)
+        check_target(
+            agent_id,
+            entrypoint_tag,
+            self._agent_paths,
+            self._allowlist,
+            follow_symlinks=self._follow_symlinks,
+        )
 
     async def start(self) -> None:
         async with self._start_lock:
@@ -321,6 +333,7 @@ class LocalExecutor(Executor):
                 stdout=subprocess.PIPE,
                 stderr=None,
                 start_new_session=True,
+                env=self._env,
             )
         except OSError as exc:
             raise ExecutionError(

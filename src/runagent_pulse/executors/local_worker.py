@@ -38,7 +38,7 @@ import orjson
 
 from runagent_pulse.common.agent_targets import check_entrypoint_tag, check_module
 from runagent_pulse.domain.errors import InvalidTarget, ResultNotSerializable
-from runagent_pulse.executors.frameworks import Call, adapt
+from runagent_pulse.executors.frameworks import Call, InvalidParams, adapt
 from runagent_pulse.executors.results import to_json_value
 
 __all__ = [
@@ -72,6 +72,28 @@ def _has_submodule(module: types.ModuleType, name: str) -> bool:
         return False
 
 
+def _check_defined_in_agent(target: Any, agent_id: str, where: str) -> None:
+    """Functions, methods, builtins and classes must come from the agent's own package: a name
+    the module imported (``from os import system``) is not an entrypoint. Other objects (a
+    LangGraph graph, a CrewAI crew, an Agno agent) are instances of framework classes and are
+    taken as the module holds them, and so are methods bound to them."""
+    if not (inspect.isroutine(target) or inspect.isclass(target)):
+        return
+    owner = getattr(target, "__self__", None)
+    if owner is not None and not isinstance(owner, types.ModuleType):
+        return  # a method bound to an object the module holds (``invoke = graph.invoke``)
+    module = getattr(target, "__module__", None) or "a built-in module"
+    top = agent_id.split(".")[0]
+    if module != top and not module.startswith(top + "."):
+        raise AgentLoadError(
+            "EntrypointNotFound",
+            f"{where} is {getattr(target, '__qualname__', target)!s} from {module}, imported "
+            "into the agent, not defined in it; an entrypoint must be defined in the agent's "
+            "own module (or package)",
+            retryable=False,
+        )
+
+
 def _callable_of(target: Any, where: str) -> tuple[str | None, Any]:
     """The function to call for ``target``: itself, or its framework method (``ainvoke``...),
     with that method's name (None for the target itself)."""
@@ -92,9 +114,12 @@ def _callable_of(target: Any, where: str) -> tuple[str | None, Any]:
 
 
 class _Worker:
-    def __init__(self, agent_paths: list[Path], allowlist: list[str]) -> None:
+    def __init__(
+        self, agent_paths: list[Path], allowlist: list[str], *, follow_symlinks: bool = False
+    ) -> None:
         self.agent_paths = agent_paths
         self.allowlist = allowlist
+        self.follow_symlinks = follow_symlinks
         self.entrypoints: dict[tuple[str, str], Call] = {}
         self.runner: asyncio.Runner | None = None
 
@@ -110,6 +135,8 @@ class _Worker:
             return [MSG_OK, to_json_value(self.call(target, params, run_id))]
         except AgentLoadError as exc:
             return [MSG_ERROR, exc.error_type, exc.message[:MAX_MESSAGE_CHARS], exc.retryable]
+        except InvalidParams as exc:
+            return [MSG_ERROR, "InvalidParams", str(exc)[:MAX_MESSAGE_CHARS], False]
         except ResultNotSerializable as exc:
             detail = str(exc.details.get("detail", exc.message))
             return [MSG_ERROR, exc.error_type, detail[:MAX_MESSAGE_CHARS], False]
@@ -118,7 +145,9 @@ class _Worker:
 
     def import_module(self, name: str) -> types.ModuleType:
         try:
-            vetted = check_module(name, self.agent_paths, self.allowlist)
+            vetted = check_module(
+                name, self.agent_paths, self.allowlist, follow_symlinks=self.follow_symlinks
+            )
         except InvalidTarget as exc:
             raise AgentLoadError("AgentNotFound", exc.message, retryable=False) from None
         try:
@@ -176,6 +205,7 @@ class _Worker:
                 f"{agent_id}.{tag} is the module {target.__name__!r}, not an entrypoint",
                 retryable=False,
             )
+        _check_defined_in_agent(target, agent_id, f"{agent_id}.{tag}")
         return _callable_of(target, f"{agent_id}.{tag}")
 
     def call(self, target: Call, params: dict[str, Any], run_id: str) -> Any:
@@ -188,7 +218,12 @@ class _Worker:
 
 
 def load_entrypoint(
-    agent_id: str, entrypoint_tag: str, agent_paths: Sequence[Path], allowlist: Sequence[str]
+    agent_id: str,
+    entrypoint_tag: str,
+    agent_paths: Sequence[Path],
+    allowlist: Sequence[str],
+    *,
+    follow_symlinks: bool = False,
 ) -> Any:
     """Import ``agent_id`` (vetted as the ``local`` executor does) and return the callable for
     ``entrypoint_tag``.
@@ -196,7 +231,8 @@ def load_entrypoint(
     Raises:
         AgentLoadError: ``AgentNotFound`` or ``EntrypointNotFound``, with a message that says why.
     """
-    return _Worker(list(agent_paths), list(allowlist)).locate(agent_id, entrypoint_tag)[1]
+    worker = _Worker(list(agent_paths), list(allowlist), follow_symlinks=follow_symlinks)
+    return worker.locate(agent_id, entrypoint_tag)[1]
 
 
 async def _await(awaitable: Any) -> Any:
@@ -246,13 +282,15 @@ def take_pipes() -> tuple[BinaryIO, BinaryIO]:
     return inbox, outbox
 
 
-def main(agent_paths: list[str], allowlist: list[str], parent_pid: int) -> None:
+def main(
+    agent_paths: list[str], allowlist: list[str], parent_pid: int, follow_symlinks: bool = False
+) -> None:
     """Serve jobs until the server closes our stdin."""
     die_with_parent(parent_pid)
     inbox, outbox = take_pipes()
     paths = [Path(p) for p in agent_paths]
     sys.path[:0] = [str(p) for p in paths]
-    worker = _Worker(paths, list(allowlist))
+    worker = _Worker(paths, list(allowlist), follow_symlinks=follow_symlinks)
     _send(outbox, [MSG_READY, os.getpid()])
     try:
         while True:

@@ -147,13 +147,19 @@ def build_registry(
     default_executor: str,
     serverless_enabled: bool,
     extra: Sequence[Executor] = (),
+    follow_symlinks: bool = False,
+    agent_env: Mapping[str, str] | None = None,
 ) -> ExecutorRegistry:
     """The registry of a server: ``echo``, ``local`` and the ``extra`` executors the node built
     (those that need the database, such as ``team``)."""
     executors: dict[str, Executor] = {
         EchoExecutor.name: EchoExecutor(),
         LocalExecutor.name: LocalExecutor(
-            agent_paths=agent_paths, allowlist=allowlist, workers=local_workers
+            agent_paths=agent_paths,
+            allowlist=allowlist,
+            workers=local_workers,
+            follow_symlinks=follow_symlinks,
+            env=agent_env,
         ),
     }
     executors.update((executor.name, executor) for executor in extra)

@@ -65,6 +65,7 @@ class Defaults:
     default_executor: str = "auto"
     local_agent_path: tuple[Path, ...] = ()
     local_agent_allowlist: tuple[str, ...] = ()
+    local_agent_follow_symlinks: bool = False
 
 
 def _repeat_dict(repeat: RepeatIn | None) -> dict[str, Any] | None:

@@ -46,6 +46,7 @@ class TeamService:
                     agent.entrypoint,
                     self.defaults.local_agent_path,
                     self.defaults.local_agent_allowlist,
+                    follow_symlinks=self.defaults.local_agent_follow_symlinks,
                 )
             except InvalidTarget as exc:
                 exc.message = f"agent {agent.name}: {exc.message}"

@@ -18,9 +18,9 @@ def agents(tmp_path: Path) -> Path:
     (package / "sub").mkdir(parents=True)
     (package / "__init__.py").write_text("")
     (package / "process.py").write_text("def process(): return 1\n")
-    (package / "sub" / "__init__.py").write_text("")
+    (package / "sub" / "__init__.py").write_text("from .impl import process\n")
     (tmp_path / "nsdir").mkdir()
-    (tmp_path / "nsdir" / "mod.py").write_text("def run(): return 1\n")
+    (tmp_path / "nsdir" / "mod.py").write_text("def run(): return 1\nprocess = run\n")
     (tmp_path / "notes.txt").write_text("")
     return tmp_path
 
@@ -46,7 +46,7 @@ def test_finds_modules_under_the_agent_path(agents: Path, agent_id: str, expecte
 
 def test_first_agent_path_wins(agents: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     other = tmp_path_factory.mktemp("other")
-    (other / "my_agent.py").write_text("")
+    (other / "my_agent.py").write_text("async def process(): ...\n")
     assert check_target("my_agent", "process", [other, agents], []) == other / "my_agent.py"
 
 
@@ -139,3 +139,87 @@ def test_relative_agent_paths_are_made_absolute(
 def test_workers_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         LocalExecutor(agent_paths=[], allowlist=[], workers=0)
+
+
+AGENT_SOURCE = """
+from os import getenv, system
+import subprocess
+from .helpers import shared_tool
+from my_agent.tools import packaged_tool
+
+def process_request(input): ...
+class Crew: ...
+graph = object()
+try:
+    from fast import speedy
+except ImportError:
+    def speedy(): ...
+"""
+
+
+@pytest.mark.parametrize(
+    "tag", ["process_request", "Crew", "graph", "speedy", "shared_tool", "packaged_tool"]
+)
+def test_names_defined_in_the_agent_or_its_package_are_targets(tmp_path: Path, tag: str) -> None:
+    (tmp_path / "my_agent.py").write_text(AGENT_SOURCE)
+    check_target("my_agent", tag, [tmp_path], [])
+
+
+@pytest.mark.parametrize(
+    ("tag", "source"), [("getenv", "os"), ("system", "os"), ("subprocess", "subprocess")]
+)
+def test_names_the_agent_only_imports_are_refused(tmp_path: Path, tag: str, source: str) -> None:
+    (tmp_path / "my_agent.py").write_text(AGENT_SOURCE)
+    with pytest.raises(InvalidTarget, match=f"imported into 'my_agent' from '{source}'"):
+        check_target("my_agent", tag, [tmp_path], [])
+
+
+def test_a_typo_is_refused_at_create_time_with_the_closest_name(tmp_path: Path) -> None:
+    (tmp_path / "my_agent.py").write_text(AGENT_SOURCE)
+    with pytest.raises(InvalidTarget, match="did you mean 'process_request'"):
+        check_target("my_agent", "proces_request", [tmp_path], [])
+
+
+@pytest.mark.parametrize("source", ["def __getattr__(name): ...\n", "from tools import *\n"])
+def test_modules_that_decide_names_at_run_time_are_left_to_the_worker(
+    tmp_path: Path, source: str
+) -> None:
+    (tmp_path / "my_agent.py").write_text(source)
+    check_target("my_agent", "anything", [tmp_path], [])
+
+
+def test_a_module_that_does_not_parse_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "my_agent.py").write_text("def process(:\n")
+    with pytest.raises(InvalidTarget, match="cannot be read as Python"):
+        check_target("my_agent", "process", [tmp_path], [])
+
+
+@pytest.fixture
+def outside(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("outside")
+    (folder / "secret_tool.py").write_text("def process(): ...\n")
+    (folder / "pkg").mkdir()
+    (folder / "pkg" / "__init__.py").write_text("def process(): ...\n")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("link", "points_to", "agent_id"),
+    [("linked.py", "secret_tool.py", "linked"), ("linkedpkg", "pkg", "linkedpkg")],
+    ids=["file", "package-folder"],
+)
+def test_symlinks_leaving_the_agent_path_are_refused_unless_allowed(
+    tmp_path: Path, outside: Path, link: str, points_to: str, agent_id: str
+) -> None:
+    agents = tmp_path / "agents"
+    agents.mkdir()
+    (agents / link).symlink_to(outside / points_to)
+    with pytest.raises(InvalidTarget, match="PULSE_LOCAL_AGENT_FOLLOW_SYMLINKS"):
+        check_target(agent_id, "process", [agents], [])
+    assert check_target(agent_id, "process", [agents], [], follow_symlinks=True) is not None
+
+
+def test_symlinks_inside_the_agent_path_are_fine(tmp_path: Path) -> None:
+    (tmp_path / "real.py").write_text("def process(): ...\n")
+    (tmp_path / "alias.py").symlink_to(tmp_path / "real.py")
+    check_target("alias", "process", [tmp_path], [])

@@ -146,6 +146,7 @@ async def _serve(config: dict[str, Any], inbox: BinaryIO, outbox: BinaryIO) -> N
             config["entrypoint"],
             [Path(p) for p in config["agent_paths"]],
             config["allowlist"],
+            follow_symlinks=config.get("follow_symlinks", False),
         )
     except AgentLoadError as exc:
         team.send(["fatal", exc.error_type, exc.message[:MAX_MESSAGE_CHARS]])

@@ -17,13 +17,14 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 import orjson
 
 import runagent_pulse
+from runagent_pulse.common.agent_env import agent_environment
 from runagent_pulse.domain.errors import ExecutionError
 from runagent_pulse.executors.team import processes
 from runagent_pulse.executors.team.runtime import (
@@ -217,9 +218,13 @@ class ProcessRuntime(Runtime):
         agent_paths: Sequence[Path],
         allowlist: Sequence[str] = (),
         allow_private_urls: bool = True,
+        follow_symlinks: bool = False,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self._agent_paths = [str(Path(p).absolute()) for p in agent_paths]
         self._allowlist = list(allowlist)
+        self._follow_symlinks = follow_symlinks
+        self._env = dict(env) if env is not None else agent_environment(os.environ)
         self._live: dict[str, _Deployment] = {}
         self._client = url_client(allow_private_urls)
 
@@ -248,6 +253,7 @@ class ProcessRuntime(Runtime):
         config = {
             "agent_paths": self._agent_paths,
             "allowlist": self._allowlist,
+            "follow_symlinks": self._follow_symlinks,
             "parent_pid": os.getpid(),
             "team": request.team,
             "name": spec.name,
@@ -257,7 +263,7 @@ class ProcessRuntime(Runtime):
             "run_id": request.run_id,
         }
         env = {
-            **os.environ,
+            **self._env,
             processes.DEPLOYMENT_ENV: request.deployment_id,
             "PULSE_RUN_ID": request.run_id,
             "PULSE_AGENT": spec.name,
