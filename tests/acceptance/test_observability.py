@@ -52,6 +52,14 @@ def test_json_logs_and_metrics_of_a_run_with_secrets(server: PulseServer) -> Non
             return client.get(f"/v1/tasks/{task_id}/result").json()["status"] == "failed"
 
         wait_for(ended, 30, "the run to fail")
+
+        def tried_callback() -> bool:
+            run_id = client.get(f"/v1/tasks/{task_id}/result").json()["execution_id"]
+            deliveries = client.get(f"/v1/runs/{run_id}/deliveries").json()["items"]
+            return bool(deliveries) and deliveries[0]["attempt_count"] >= 1
+
+        wait_for(tried_callback, 30, "a first callback attempt")
+        run_id = client.get(f"/v1/tasks/{task_id}/result").json()["execution_id"]
         metrics = client.get("/metrics")
     assert metrics.status_code == 200
     families = {f.name for f in text_string_to_metric_families(metrics.text)}
@@ -61,8 +69,13 @@ def test_json_logs_and_metrics_of_a_run_with_secrets(server: PulseServer) -> Non
     log = server.log()
     lines = [line for line in log.splitlines() if line.strip()]
     assert lines
-    for line in lines:
-        record = json.loads(line)  # every line, uvicorn's included, is one JSON object
-        assert {"time", "level", "logger", "message"} <= set(record)
+    records = [json.loads(line) for line in lines]  # every line, uvicorn's too, is JSON
+    assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
+    by_action = {r.get("action"): r for r in records}
+    failed = by_action["run_failed"]
+    assert (failed["run_id"], failed["task_id"], failed["executor"]) == (run_id, task_id, "http")
+    assert failed["level"] == "warning"
+    callback = by_action["delivery_attempt_failed"]
+    assert (callback["run_id"], callback["task_id"], callback["attempt"]) == (run_id, task_id, 1)
     for secret in (KEY, AGENT_SECRET, CALLBACK_SECRET.removeprefix("whsec_")):
         assert secret not in log

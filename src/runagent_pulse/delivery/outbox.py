@@ -96,6 +96,14 @@ def payload_of_run(run: Row) -> dict[str, Any]:
     )
 
 
+DELIVERY_ACTIONS = {
+    store.DELIVERED: "delivery_delivered",
+    store.PENDING: "delivery_attempt_failed",
+    store.FAILED: "delivery_gave_up",
+    store.GONE: "delivery_gone",
+}
+
+
 class Deliverer:
     """Sends pending deliveries; one per node, started and stopped by the node."""
 
@@ -309,7 +317,7 @@ class Deliverer:
         for (row, *_), record in zip(batch, records, strict=True):
             self._leases.pop(record.delivery_id, None)
             self.metrics.delivery_attempt(record.status, row["attempts"] + 1)
-            self._log(record)
+            self._log(row, record)
         self._wake.set()
         return len(records)
 
@@ -327,11 +335,35 @@ class Deliverer:
                 await asyncio.sleep(0.5)
 
     @staticmethod
-    def _log(record: store.AttemptRecord) -> None:
-        extra = {"action": f"delivery_{record.status}", "delivery_id": record.delivery_id}
-        if record.status in (store.FAILED, store.GONE):
+    def _log(row: Row, record: store.AttemptRecord) -> None:
+        """One line per attempt that did not deliver (and a debug line for one that did):
+        ids, the attempt, the reason and what happens next; never the payload or the URL's
+        query."""
+        extra = {
+            "action": DELIVERY_ACTIONS[record.status],
+            "delivery_id": record.delivery_id,
+            "run_id": row["run_id"],
+            "task_id": row["task_id"],
+            "attempt": row["attempts"] + 1,
+            "status_code": record.status_code,
+        }
+        where = f"callback of run {row['run_id']} (attempt {row['attempts'] + 1})"
+        if record.status == store.DELIVERED:
+            log.debug("%s delivered", where, extra=extra)
+        elif record.status == store.PENDING:
             log.warning(
-                "delivery %s %s: %s", record.delivery_id, record.status, record.error, extra=extra
+                "%s failed: %s; next attempt at %s",
+                where,
+                record.error,
+                record.next_attempt_at.isoformat() if record.next_attempt_at else "?",
+                extra=extra,
             )
         else:
-            log.debug("delivery %s attempt: %s", record.delivery_id, record.status, extra=extra)
+            log.error(
+                "%s %s: %s; giving up (the result stays readable: GET /v1/runs/%s)",
+                where,
+                "refused for good (410 Gone)" if record.status == store.GONE else "failed",
+                record.error,
+                row["run_id"],
+                extra=extra,
+            )

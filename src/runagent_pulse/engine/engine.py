@@ -52,6 +52,29 @@ def default_node_id() -> str:
     return f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(2)}"
 
 
+def _log_unsuccessful(row: Row, outcome: Outcome) -> None:
+    """One line per run that did not succeed: ids, the error type and (shortened) message,
+    never params or results."""
+    log.warning(
+        "run %s of task %s (attempt %s, %s) %s: %s: %s",
+        row["id"],
+        row["task_id"],
+        row["attempt"],
+        row["executor"],
+        outcome.status,
+        outcome.error_type,
+        (outcome.error_message or "")[:300],
+        extra={
+            "action": f"run_{outcome.status}",
+            "run_id": row["id"],
+            "task_id": row["task_id"],
+            "attempt": row["attempt"],
+            "executor": row["executor"],
+            "error_type": outcome.error_type,
+        },
+    )
+
+
 class Engine:
     def __init__(
         self,
@@ -275,6 +298,8 @@ class Engine:
             started = row["started_at"]
             duration = (outcome.finished_at - started).total_seconds() if started else None
             self.metrics.run_finished(row["executor"], outcome.status, duration)
+            if outcome.status != RunStatus.SUCCESS:
+                _log_unsuccessful(row, outcome)
         self.metrics.retries.inc(result.retries)
         if result.retries or result.unparked:
             self._wake.set()

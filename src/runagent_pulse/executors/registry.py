@@ -101,8 +101,26 @@ class ExecutorRegistry:
             InvalidTarget: unknown executor, or a target that executor can never run.
         """
         name = self.resolve(executor_type)
-        self._executors[name].validate_target(agent_id, entrypoint_tag)
+        try:
+            self._executors[name].validate_target(agent_id, entrypoint_tag)
+        except InvalidTarget as exc:
+            if (executor_type or self._default) == AUTO and name == "local":
+                exc.message = f"{exc.message} ({self._why_auto_chose_local()})"
+                exc.details = {**exc.details, "executor_type": "auto", "resolved": "local"}
+            raise
         return name
+
+    def _why_auto_chose_local(self) -> str:
+        """Why ``auto`` ran a task on ``local``, and what to set for the other choices."""
+        if not self._serverless_enabled:
+            reason = "serverless is off (ENABLE_SERVERLESS_INTEGRATION=false)"
+        else:
+            reason = "serverless is not available here"
+        return (
+            f"executor_type was not given, so 'auto' chose 'local' because {reason}; for a "
+            "RunAgent agent set executor_type='serverless' and ENABLE_SERVERLESS_INTEGRATION=true "
+            "(with RUNAGENT_SERVERLESS_API_KEY), or set executor_type explicitly"
+        )
 
     def validate_params(self, name: str, params: dict[str, Any]) -> None:
         """Check ``params`` for the executor ``name`` (nothing to check if it is not registered).

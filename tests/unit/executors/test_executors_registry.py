@@ -211,3 +211,22 @@ def test_validate_params_asks_the_executor_and_skips_unregistered_names() -> Non
     with pytest.raises(ValidationError) as caught:
         registry.validate_params("http", {"url": "https://example.com/", "method": "BREW"})
     assert caught.value.details["field"] == "params.method"
+
+
+def test_when_auto_chose_local_the_error_says_why_and_what_to_set(tmp_path: Path) -> None:
+    registry = build_registry(
+        agent_paths=[tmp_path],
+        allowlist=[],
+        local_workers=1,
+        default_executor="auto",
+        serverless_enabled=False,
+    )
+    with pytest.raises(InvalidTarget) as info:
+        registry.validate(None, "my_cloud_agent", "main")
+    message = info.value.message
+    assert "'auto' chose 'local' because serverless is off" in message
+    assert "ENABLE_SERVERLESS_INTEGRATION=true" in message
+    assert info.value.details["resolved"] == "local"
+    with pytest.raises(InvalidTarget) as explicit:
+        registry.validate("local", "my_cloud_agent", "main")
+    assert "auto" not in explicit.value.message
