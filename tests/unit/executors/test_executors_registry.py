@@ -229,4 +229,4 @@ def test_when_auto_chose_local_the_error_says_why_and_what_to_set(tmp_path: Path
     assert info.value.details["resolved"] == "local"
     with pytest.raises(InvalidTarget) as explicit:
         registry.validate("local", "my_cloud_agent", "main")
-    assert "auto" not in explicit.value.message
+    assert "'auto' chose" not in explicit.value.message
