@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -78,17 +79,21 @@ def _path(*parts: str) -> str:
 class AsyncPulseClient:
     """Asynchronous client of a Pulse server.
 
-    ``transport`` replaces the network (for tests: ``httpx.MockTransport``). Use it as an async
-    context manager, or call :meth:`aclose` when done.
+    ``server_url`` and ``api_key`` default to the ``PULSE_SERVER_URL`` and ``PULSE_API_KEY``
+    environment variables (as the ``pulse`` CLI reads them), then to ``http://localhost:8000``
+    and no key. ``transport`` replaces the network (for tests: ``httpx.MockTransport``). Use it
+    as an async context manager, or call :meth:`aclose` when done.
     """
 
     def __init__(
         self,
-        server_url: str = DEFAULT_SERVER_URL,
+        server_url: str | None = None,
         api_key: str | None = None,
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        server_url = server_url or os.environ.get("PULSE_SERVER_URL") or DEFAULT_SERVER_URL
+        api_key = api_key if api_key is not None else os.environ.get("PULSE_API_KEY") or None
         self.server_url = server_url.rstrip("/")
         self._http = httpx.AsyncClient(
             base_url=self.server_url,

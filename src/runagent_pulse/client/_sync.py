@@ -14,7 +14,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 import httpx
 
-from runagent_pulse.client._async import DEFAULT_SERVER_URL, AsyncPulseClient
+from runagent_pulse.client._async import AsyncPulseClient
 from runagent_pulse.client._portal import Portal, blocking
 from runagent_pulse.client.task import AsyncPulseTask, PulseTask
 
@@ -58,13 +58,14 @@ def _returns(method: F, fn: Callable[..., Any], annotation: str) -> F:
 class PulseClient:
     """Synchronous client of a Pulse server (works inside a running event loop too).
 
-    ``transport`` replaces the network (for tests: ``httpx.MockTransport``). Use it as a context
-    manager, or call :meth:`close` when done.
+    ``server_url`` and ``api_key`` default to ``PULSE_SERVER_URL`` and ``PULSE_API_KEY``, then
+    to ``http://localhost:8000`` and no key. ``transport`` replaces the network (for tests:
+    ``httpx.MockTransport``). Use it as a context manager, or call :meth:`close` when done.
     """
 
     def __init__(
         self,
-        server_url: str = DEFAULT_SERVER_URL,
+        server_url: str | None = None,
         api_key: str | None = None,
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,

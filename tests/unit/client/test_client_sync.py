@@ -107,3 +107,34 @@ def test_iterating_part_of_a_list_closes_the_iterator(server: FakeServer) -> Non
 def test_sync_methods_show_sync_return_types() -> None:
     assert inspect.signature(SyncClientClass.get_task).return_annotation == "PulseTask"
     assert inspect.signature(SyncClientClass.list_tasks).return_annotation == "list[PulseTask]"
+
+
+@pytest.fixture
+def pulse_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PULSE_SERVER_URL", "http://pulse.internal:9000/")
+    monkeypatch.setenv("PULSE_API_KEY", "env-key")
+
+
+@pytest.mark.usefixtures("pulse_environment")
+def test_the_sync_client_reads_server_and_key_from_the_environment() -> None:
+    with PulseClient() as client:
+        assert client.server_url == "http://pulse.internal:9000"
+        assert client._async._http.headers["authorization"] == "Bearer env-key"
+    with PulseClient(server_url="http://other:1", api_key="given") as explicit:
+        assert explicit.server_url == "http://other:1"
+        assert explicit._async._http.headers["authorization"] == "Bearer given"
+
+
+@pytest.mark.usefixtures("pulse_environment")
+async def test_the_async_client_reads_server_and_key_from_the_environment() -> None:
+    async with AsyncPulseClient() as client:
+        assert client.server_url == "http://pulse.internal:9000"
+        assert client._http.headers["authorization"] == "Bearer env-key"
+
+
+def test_without_environment_the_defaults_hold(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PULSE_SERVER_URL", raising=False)
+    monkeypatch.delenv("PULSE_API_KEY", raising=False)
+    with PulseClient() as client:
+        assert client.server_url == "http://localhost:8000"
+        assert "authorization" not in client._async._http.headers
