@@ -99,8 +99,35 @@ def _table(title: str) -> Table:
 
 
 def _id_column(table: Table, header: str) -> None:
-    """Ids are what people copy: never truncated."""
+    """Ids are what people copy: never truncated (see :func:`_print_fitting`)."""
     table.add_column(header, no_wrap=True, min_width=len(header), style="bold")
+
+
+FOLDED_MIN_WIDTH = 12
+"""The narrowest a folding column (URL, error) gets before columns are dropped instead."""
+
+
+def _print_fitting(table: Table, id_columns: int = 1) -> None:
+    """Print ``table`` with every id whole: on a console too narrow for all its columns, the
+    last columns are dropped (never the first ``id_columns``) until the rest fits."""
+    while len(table.columns) > id_columns and _narrowest(table) > console.width:
+        table.columns.pop()
+    console.print(table)
+
+
+def _narrowest(table: Table) -> int:
+    """The width ``table`` needs without cutting a cell: whole cells in no-wrap columns, the
+    longest word in wrapping ones, a few characters in folding ones, plus the padding."""
+    width = 0
+    for column in table.columns:
+        texts = [str(column.header), *(str(cell) for cell in column.cells)]
+        if column.no_wrap:
+            width += max(len(text) for text in texts)
+        elif column.overflow == "fold":
+            width += FOLDED_MIN_WIDTH
+        else:
+            width += max((len(word) for text in texts for word in text.split()), default=1)
+    return width + 2 * len(table.columns)
 
 
 def duration_ms(value: Any) -> str:
@@ -166,7 +193,7 @@ def tasks_table(tasks: Sequence[Mapping[str, Any]]) -> None:
             styled(task.get("activity")),
             cell(instant(task.get("next_run_at"), seconds=False)),
         )
-    console.print(table)
+    _print_fitting(table)
 
 
 def runs_table(runs: Sequence[Mapping[str, Any]]) -> None:
@@ -220,7 +247,7 @@ def runs_table(runs: Sequence[Mapping[str, Any]]) -> None:
             cell(_error_text(run.get("error") or run.get("skip_reason"))),
         ]
         table.add_row(*row)
-    console.print(table)
+    _print_fitting(table, id_columns=2 if len(task_ids) > 1 else 1)
 
 
 def deliveries_table(deliveries: Iterable[Mapping[str, Any]]) -> None:
@@ -245,7 +272,7 @@ def deliveries_table(deliveries: Iterable[Mapping[str, Any]]) -> None:
             cell(instant(item.get("next_attempt_at"), seconds=False)),
         )
     if count:
-        console.print(table)
+        _print_fitting(table)
     else:
         console.print("No deliveries (the task has no callback_url, or the run is not finished).")
 
@@ -291,7 +318,7 @@ def nodes_table(nodes: Sequence[Mapping[str, Any]]) -> None:
             cell(node.get("version")),
             cell(instant(node.get("heartbeat_at"))),
         )
-    console.print(table)
+    _print_fitting(table)
 
 
 def _details(title: str, rows: Iterable[tuple[str, Any]]) -> None:

@@ -80,3 +80,42 @@ def test_narrow_terminals_get_two_lines_per_run_with_full_ids(server: FakeServer
         f"{long_id}  failed  schedule  2026-11-23 08:00 UTC  1.23s",
         "    ValueError: bad",
     ]
+
+
+LONG_DELIVERY = {
+    **DELIVERY,
+    "delivery_id": "dlv_01a2446c97280000753231ec",
+    "url": "http://webhook-handler.internal.example:3001/results/for/a/long/path",
+    "last_status_code": 503,
+    "next_attempt_at": "2026-12-05T09:00:00Z",
+}
+LONG_NODE = {
+    "node_id": "vm-1834-prod-eu-west-2-pulse-worker-31337-af3c",
+    "host": "vm-1834-prod-eu-west-2",
+    "pid": 31337,
+    "version": "0.1.0",
+    "role": "worker",
+    "state": "alive",
+    "alive": True,
+    "started_at": "2026-12-05T08:00:00Z",
+    "heartbeat_at": "2026-12-05T09:00:00Z",
+    "stopped_at": None,
+    "running_runs": 3,
+}
+
+
+def test_ids_are_never_cut_on_a_narrow_terminal(server: FakeServer) -> None:
+    server.on("GET", "/v1/runs/run_1/deliveries", reply(200, {"items": [LONG_DELIVERY]}))
+    server.on(
+        "GET",
+        "/v1/nodes",
+        reply(200, {"items": [LONG_NODE], "server_time": "2026-12-05T09:00:00Z"}),
+    )
+    narrow = {"COLUMNS": "60"}
+    deliveries = invoke("runs", "deliveries", "run_1", env=narrow).stdout
+    assert LONG_DELIVERY["delivery_id"] in deliveries
+    assert "…" not in deliveries
+    nodes = invoke("nodes", env=narrow).stdout
+    assert LONG_NODE["node_id"] in nodes
+    assert "…" not in nodes
+    assert all(len(line) <= 60 for line in nodes.splitlines())
