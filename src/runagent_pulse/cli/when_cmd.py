@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -13,6 +13,7 @@ from rich.text import Text
 from runagent_pulse.cli import output
 from runagent_pulse.cli.output import JsonFlag
 from runagent_pulse.cli.tasks_cmds import build_repeat
+from runagent_pulse.timespec import TimespecError, load_zone
 
 
 def iso_utc(moment: datetime) -> str:
@@ -21,13 +22,11 @@ def iso_utc(moment: datetime) -> str:
 
 
 def _zone(name: str) -> ZoneInfo:
+    """The zone, or exit 2 with the message the server gives (with its suggestion)."""
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise output.fail(
-            f"unknown time zone {name!r}; use an IANA name such as 'Europe/Paris' or 'UTC'",
-            output.EXIT_INPUT,
-        ) from None
+        return load_zone(name)
+    except TimespecError as exc:
+        raise output.fail(str(exc), output.EXIT_INPUT) from None
 
 
 def _now(text: str | None, zone: ZoneInfo) -> datetime:

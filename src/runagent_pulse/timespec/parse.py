@@ -21,6 +21,7 @@ from runagent_pulse.timespec.phrases import (
     parse_relative,
 )
 from runagent_pulse.timespec.schedule import Schedule, ScheduleKind
+from runagent_pulse.timespec.suggest import suggest
 from runagent_pulse.timespec.zones import load_zone, require_aware, resolve_wall
 
 ACCEPTED_FORMS = (
@@ -54,7 +55,22 @@ def _parse_iso(text: str, zone: ZoneInfo) -> datetime:
 
 
 def _interpret(text: str, original: str, zone: ZoneInfo, now: datetime) -> Trigger:
-    """A one-off instant, a recurring rule, or ("cron", expr)."""
+    """A one-off instant, a recurring rule, or ("cron", expr); a refusal says which grammar
+    word a misspelt one was probably meant to be."""
+    try:
+        return _read(text, original, zone, now)
+    except TimespecError as exc:
+        fixed = suggest(original)
+        if fixed is None or exc.field != "when" or "did you mean" in exc.message:
+            raise
+        raise TimespecError(
+            exc.message.replace(f"{original!r}", f"{original!r} (did you mean {fixed!r}?)", 1)
+            if f"{original!r}" in exc.message
+            else f"{exc.message} (did you mean {fixed!r}?)",
+        ) from None
+
+
+def _read(text: str, original: str, zone: ZoneInfo, now: datetime) -> Trigger:
     if text == "now":
         return now
     if (instant := parse_relative(text, now)) is not None:

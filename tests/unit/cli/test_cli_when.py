@@ -83,3 +83,14 @@ def test_when_invalid_input_exits_2_with_a_message(args: list[str]) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: ")
     assert result.stdout == ""
+
+
+def test_a_zone_in_the_wrong_case_gets_the_same_suggestion_as_from_the_server() -> None:
+    from runagent_pulse.timespec import TimespecError, load_zone
+
+    result = invoke("when", "now", "--tz", "america/new_york")
+    assert result.exit_code == 2
+    with pytest.raises(TimespecError) as server_side:
+        load_zone("america/new_york")
+    assert result.stderr == f"Error: {server_side.value}\n"
+    assert "did you mean 'America/New_York'?" in result.stderr

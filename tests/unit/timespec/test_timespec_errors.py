@@ -141,3 +141,24 @@ def test_naive_now_is_a_programming_error() -> None:
 def test_when_must_be_text() -> None:
     with pytest.raises(TimespecError, match="string"):
         parse_schedule(42, now=NOW)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("when", "meant"),
+    [
+        ("tomorow at 9", "tomorrow at 9"),
+        ("nxt monday", "next monday"),
+        ("every weekdya at 9:30", "every weekday at 9:30"),
+        ("evrey day at 9am", "every day at 9am"),
+        ("in 5 minuets", "in 5 minutes"),
+    ],
+)
+def test_a_misspelt_word_of_the_grammar_gets_a_suggestion(when: str, meant: str) -> None:
+    with pytest.raises(TimespecError, match=f"did you mean '{meant}'"):
+        parse_schedule(when, now=NOW)
+
+
+def test_no_suggestion_when_nothing_looks_like_a_typo() -> None:
+    with pytest.raises(TimespecError) as caught:
+        parse_schedule("whenever you like", now=NOW)
+    assert "did you mean" not in str(caught.value)
