@@ -15,7 +15,7 @@ runs_app = typer.Typer(
     no_args_is_help=True,
 )
 
-RunId = Annotated[str, typer.Argument(help="A run id (run_…).")]
+RunId = Annotated[str, typer.Argument(metavar="RUN_ID", help="A run id (run_…).")]
 
 
 @runs_app.command("list")

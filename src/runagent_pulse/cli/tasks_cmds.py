@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -11,10 +12,11 @@ from rich.text import Text
 from runagent_pulse.cli import output
 from runagent_pulse.cli._client import open_client
 from runagent_pulse.cli.output import JsonFlag
+from runagent_pulse.client import PulseTask
 
 tasks_app = typer.Typer(help="List, inspect and control tasks.", no_args_is_help=True)
 
-TaskId = Annotated[str, typer.Argument(help="A task id (tsk_…).")]
+TaskId = Annotated[str, typer.Argument(metavar="TASK_ID", help="A task id (tsk_…).")]
 
 
 def parse_params(pairs: list[str], params_json: str | None) -> dict[str, Any]:
@@ -69,8 +71,12 @@ def _is_number(text: str) -> bool:
 
 def schedule(
     ctx: typer.Context,
-    agent_id: Annotated[str, typer.Argument(help="Local: module name; serverless: agent id.")],
-    entrypoint: Annotated[str, typer.Argument(help="Function or object in the agent to run.")],
+    agent_id: Annotated[
+        str, typer.Argument(metavar="AGENT_ID", help="Local: module name; serverless: agent id.")
+    ],
+    entrypoint: Annotated[
+        str, typer.Argument(metavar="ENTRYPOINT", help="Function or object in the agent to run.")
+    ],
     when: Annotated[str, typer.Option(help="When to run, e.g. 'in 5 minutes', cron.")] = "now",
     param: Annotated[
         list[str] | None,
@@ -131,16 +137,35 @@ def schedule(
             agent_port=agent_port,
             user_id=user_id,
         )
-        if not wait:
-            if json_output:
-                output.print_json(task.data)
-            else:
-                _print_scheduled(task.data)
-            return
-        if not json_output:
-            _print_scheduled(task.data)
-            output.console.print(f"Waiting up to {wait_timeout:g}s for the result…")
-        result = task.wait(timeout=wait_timeout)
+        report_scheduled(
+            task,
+            wait=wait,
+            wait_timeout=wait_timeout,
+            json_output=json_output,
+            show=_print_scheduled,
+        )
+
+
+def report_scheduled(
+    task: PulseTask,
+    *,
+    wait: bool,
+    wait_timeout: float,
+    json_output: bool,
+    show: Callable[[dict[str, Any]], None],
+) -> None:
+    """Print a new task (``show``, or JSON); with ``wait``, wait for its result and print it
+    too, exiting 1 when the run failed (4 when the wait ran out)."""
+    if not wait:
+        if json_output:
+            output.print_json(task.data)
+        else:
+            show(task.data)
+        return
+    if not json_output:
+        show(task.data)
+        output.console.print(f"Waiting up to {wait_timeout:g}s for the result…")
+    result = task.wait(timeout=wait_timeout)
     if json_output:
         output.print_json({"task": task.data, "result": result})
     else:

@@ -15,12 +15,13 @@ from rich.text import Text
 from runagent_pulse.cli import output
 from runagent_pulse.cli._client import open_client
 from runagent_pulse.cli.output import JsonFlag, cell, console, instant, styled
+from runagent_pulse.cli.tasks_cmds import report_scheduled
 
 teams_app = typer.Typer(
     help="Teams of agents deployed on demand for scheduled runs.", no_args_is_help=True
 )
 
-TeamArg = Annotated[str, typer.Argument(help="A team name or id (team_…).")]
+TeamArg = Annotated[str, typer.Argument(metavar="TEAM", help="A team name or id (team_…).")]
 AGENT_HELP = "NAME=MODULE:ENTRYPOINT (a Python agent) or NAME=URL (an HTTP agent)."
 Leader = Annotated[str | None, typer.Option("--leader", help=f"The leader: {AGENT_HELP}")]
 Members = Annotated[
@@ -139,7 +140,7 @@ def conversation_view(conversation: Mapping[str, Any]) -> None:
 @teams_app.command("create")
 def create_team(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The team's name.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The team's name.")],
     leader: Leader = None,
     member: Members = None,
     json_output: JsonFlag = False,
@@ -205,7 +206,7 @@ def delete_team(ctx: typer.Context, team: TeamArg, json_output: JsonFlag = False
 def schedule_team(
     ctx: typer.Context,
     team: TeamArg,
-    prompt: Annotated[str, typer.Argument(help="The prompt sent to the leader.")],
+    prompt: Annotated[str, typer.Argument(metavar="PROMPT", help="The prompt sent to the leader.")],
     when: Annotated[str, typer.Option(help="When to run, e.g. 'every monday at 9'.")] = "now",
     timeout: Annotated[
         str | None, typer.Option(help="Run timeout: '30m', '1h'... (default SCHEDULE_TIMEOUT).")
@@ -214,20 +215,33 @@ def schedule_team(
         str | None, typer.Option(help="allow, skip, buffer_one or cancel_previous.")
     ] = None,
     tz: Annotated[str | None, typer.Option("--tz", help="IANA time zone of 'when'.")] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait for the (next) result.")] = False,
+    wait_timeout: Annotated[
+        float, typer.Option(min=0, help="Seconds --wait waits before exit code 4.")
+    ] = 3600.0,
     json_output: JsonFlag = False,
 ) -> None:
-    """Schedule TEAM to be deployed and sent PROMPT at --when (a task)."""
+    """Schedule TEAM to be deployed and sent PROMPT at --when (a task), optionally waiting for
+    the leader's answer."""
     with open_client(ctx) as client:
         task = client.schedule_team(
             team, prompt, when=when, timeout=timeout, overlap=overlap, timezone=tz
         )
-    output.emit(task.data, as_json=json_output, render=output.task_detail)
+        report_scheduled(
+            task,
+            wait=wait,
+            wait_timeout=wait_timeout,
+            json_output=json_output,
+            show=output.task_detail,
+        )
 
 
 @teams_app.command("deployment")
 def show_deployment(
     ctx: typer.Context,
-    deployment_id: Annotated[str, typer.Argument(help="A deployment id (dep_…).")],
+    deployment_id: Annotated[
+        str, typer.Argument(metavar="DEPLOYMENT_ID", help="A deployment id (dep_…).")
+    ],
     json_output: JsonFlag = False,
 ) -> None:
     """Show a deployment: status, agents and their processes, error."""
@@ -238,7 +252,7 @@ def show_deployment(
 
 def run_conversation(
     ctx: typer.Context,
-    run_id: Annotated[str, typer.Argument(help="A run id (run_…).")],
+    run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="A run id (run_…).")],
     json_output: JsonFlag = False,
 ) -> None:
     """What the agents of a team run said to each other, in order."""

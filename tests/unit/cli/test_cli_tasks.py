@@ -263,3 +263,22 @@ def test_narrow_terminals_get_two_lines_per_task(server: FakeServer) -> None:
         "tsk_0193a1b2c3d4e5f60718293a  active · idle  next 2026-11-23 08:00",
         "    daily (my_agent:process) — every day at 09:00 (Europe/Paris)",
     ]
+
+
+def test_teams_schedule_waits_for_the_leaders_answer(server: FakeServer) -> None:
+    team_task = task_json(**ONCE, agent_id="marketing", entrypoint_tag="team", executor_type="team")
+    server.on("POST", "/v1/tasks", reply(201, team_task))
+    answered = {"status": "completed", "result": "Launch plan: …", "execution_id": "run_1"}
+    server.on("GET", "/v1/tasks/tsk_1/result", reply(200, {**answered, "error": None}))
+    result = invoke("teams", "schedule", "marketing", "Plan the launch", "--wait")
+    assert result.exit_code == 0, result.stdout
+    assert "Launch plan" in result.stdout
+    body = json.loads(server.requests[0].content)
+    assert (body["agent_id"], body["params"]) == ("marketing", {"prompt": "Plan the launch"})
+    as_json = json.loads(invoke("teams", "schedule", "marketing", "Go", "--wait", "--json").stdout)
+    assert as_json["result"]["result"] == "Launch plan: …"
+
+
+def test_commands_name_their_arguments_in_capitals() -> None:
+    usage = invoke("teams", "schedule", "--help").stdout
+    assert "TEAM" in usage and "PROMPT" in usage and "{team}" not in usage
