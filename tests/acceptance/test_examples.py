@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from runagent_pulse import PulseClient
 from tests.acceptance.server import PulseServer, WebhookHandler, wait_for
 from tests.support.http_target import HttpTarget
 
@@ -92,3 +93,31 @@ def test_http_example_calls_the_agent_with_the_run_id(example_server: PulseServe
     assert f"(run {seen.headers['idempotency-key']})" in out
     assert seen.headers["authorization"] == "Bearer example-token"
     assert json.loads(seen.body) == {"prompt": "Summarise today's tickets"}
+
+
+MARKETING_TEAM = [
+    {"name": "boss", "role": "leader", "module": "marketing", "entrypoint": "lead"},
+    {"name": "researcher", "role": "member", "module": "marketing", "entrypoint": "research"},
+    {"name": "writer", "role": "member", "module": "marketing", "entrypoint": "write"},
+]
+
+
+def test_the_example_marketing_team_answers_with_its_report(example_server: PulseServer) -> None:
+    """examples/agents/marketing.py is the team the README and docs/teams.md define."""
+    with PulseClient(server_url=example_server.url) as pulse:
+        pulse.create_team("marketing", MARKETING_TEAM)
+        task = pulse.schedule_team("marketing", "Write the weekly report", when="now")
+        [run] = task.get_history() or [task.trigger()]
+        run = pulse.wait_run(run["run_id"], timeout=60)
+        conversation = pulse.get_conversation(run["run_id"])
+    assert run["status"] == "success", run
+    assert run["result"]["report"].startswith("Weekly report (writer): three facts about")
+    hops = [(m["from"], m["to"]) for m in conversation["messages"]]
+    assert hops == [
+        ("pulse", "boss"),
+        ("boss", "researcher"),
+        ("researcher", "boss"),
+        ("boss", "writer"),
+        ("writer", "boss"),
+        ("boss", "pulse"),
+    ]

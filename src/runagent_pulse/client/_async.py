@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta
@@ -12,6 +13,7 @@ from urllib.parse import quote
 import httpx
 
 from runagent_pulse.client._http import build_headers, decode_response, translate_transport_errors
+from runagent_pulse.client.errors import PulseTimeoutError
 from runagent_pulse.client.task import AsyncPulseTask
 
 DEFAULT_SERVER_URL = "http://localhost:8000"
@@ -336,6 +338,30 @@ class AsyncPulseClient:
     async def get_run(self, run_id: str) -> dict[str, Any]:
         run: dict[str, Any] = await self._request("GET", _path("v1", "runs", run_id))
         return run
+
+    async def wait_run(
+        self,
+        run_id: str,
+        timeout: float | None = 60.0,  # noqa: ASYNC109 - same API as PulseClient.wait_run
+        poll_interval: float = 0.2,
+    ) -> dict[str, Any]:
+        """Poll until the run has ended (``success``, ``failed``, ``timeout``, ``cancelled`` or
+        ``skipped``) and return it; :class:`PulseTimeoutError` after ``timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while True:
+            run = await self.get_run(run_id)
+            if run.get("status") not in ("scheduled", "running"):
+                return run
+            remaining = None if deadline is None else deadline - loop.time()
+            if remaining is not None and remaining <= 0:
+                raise PulseTimeoutError(
+                    f"Run {run_id} has not ended after {timeout:g}s (status: {run['status']}).",
+                    details={"run_id": run_id, "last_run": run},
+                )
+            await asyncio.sleep(
+                poll_interval if remaining is None else min(poll_interval, remaining)
+            )
 
     async def cancel_run(self, run_id: str) -> dict[str, Any]:
         run: dict[str, Any] = await self._request("POST", _path("v1", "runs", run_id, "cancel"))

@@ -119,6 +119,7 @@ class PulseClient:
     get_history = blocking(AsyncPulseClient.get_history)
     list_runs = blocking(AsyncPulseClient.list_runs)
     get_run = blocking(AsyncPulseClient.get_run)
+    wait_run = blocking(AsyncPulseClient.wait_run)
     cancel_run = blocking(AsyncPulseClient.cancel_run)
     get_deliveries = blocking(AsyncPulseClient.get_deliveries)
     redeliver = blocking(AsyncPulseClient.redeliver)

@@ -282,3 +282,27 @@ def test_teams_schedule_waits_for_the_leaders_answer(server: FakeServer) -> None
 def test_commands_name_their_arguments_in_capitals() -> None:
     usage = invoke("teams", "schedule", "--help").stdout
     assert "TEAM" in usage and "PROMPT" in usage and "{team}" not in usage
+
+
+def test_json_is_offered_exactly_where_the_docs_say() -> None:
+    """docs/cli.md: every data command has --json; the server commands do not."""
+    import typer.main
+
+    from runagent_pulse.cli import app
+
+    def commands(group: object, prefix: str = "") -> dict[str, object]:
+        found: dict[str, object] = {}
+        for name, command in getattr(group, "commands", {}).items():
+            if getattr(command, "commands", None):
+                found.update(commands(command, f"{prefix}{name} "))
+            else:
+                found[f"{prefix}{name}"] = command
+        return found
+
+    server_commands = {"serve", "worker", "webhook-handler", "db upgrade", "webhook secret"}
+    for name, command in commands(typer.main.get_command(app)).items():
+        options = {opt for param in command.params for opt in getattr(param, "opts", [])}
+        if name in server_commands or name.startswith("webhook "):
+            assert "--json" not in options, name
+        else:
+            assert "--json" in options, name
