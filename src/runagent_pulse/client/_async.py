@@ -2,82 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
+from runagent_pulse.client._bodies import api_path, jsonable, task_body
 from runagent_pulse.client._http import build_headers, decode_response, translate_transport_errors
+from runagent_pulse.client._polling import poll_until
 from runagent_pulse.client.errors import PulseTimeoutError
 from runagent_pulse.client.task import AsyncPulseTask
 
 DEFAULT_SERVER_URL = "http://localhost:8000"
 PAGE_SIZE = 100  # largest page asked for when following cursors
 
+
 # Keyword arguments of schedule_agent() that go into the create body as they are (None = omitted,
 # so the server's defaults apply).
-_CREATE_FIELDS = (
-    "agent_id",
-    "entrypoint_tag",
-    "when",
-    "params",
-    "callback_url",
-    "user_id",
-    "persistent_memory",
-    "executor_type",
-    "metadata",
-    "repeat",
-    "timezone",
-    "timeout",
-    "idempotency_key",
-    "retry",
-    "overlap",
-    "catchup",
-    "catchup_window",
-    "name",
-    "callback_secret",
-    "agent_host",
-    "agent_port",
-)
-
-
-def _jsonable(value: Any) -> Any:
-    """Datetimes become ISO 8601 text and timedeltas seconds, recursively in dicts and lists."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, Mapping):
-        return {str(key): _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
-    return value
-
-
-def task_body(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``POST /v1/tasks`` body for ``schedule_agent``'s arguments (None values are left out,
-    so the server's defaults apply)."""
-    unknown = sorted(set(fields) - set(_CREATE_FIELDS))
-    if unknown:
-        raise TypeError(f"unknown task field(s) {unknown}; accepted: {', '.join(_CREATE_FIELDS)}")
-    missing = [key for key in ("agent_id", "entrypoint_tag") if not fields.get(key)]
-    if missing:
-        raise TypeError(f"missing required task field(s) {missing}")
-    body = {key: _jsonable(fields[key]) for key in _CREATE_FIELDS if fields.get(key) is not None}
-    body.setdefault("when", "now")
-    body["params"] = _jsonable(dict(fields.get("params") or {}))
-    return body
-
-
-def _path(*parts: str) -> str:
-    return "/" + "/".join(quote(part, safe="") for part in parts)
-
-
 class AsyncPulseClient:
     """Asynchronous client of a Pulse server.
 
@@ -243,7 +187,7 @@ class AsyncPulseClient:
         return [self._task(item) for item in answer.get("items") or []]
 
     async def get_task(self, task_id: str) -> AsyncPulseTask:
-        return self._task(await self._request("GET", _path("v1", "tasks", task_id)))
+        return self._task(await self._request("GET", api_path("v1", "tasks", task_id)))
 
     async def iter_tasks(
         self,
@@ -283,42 +227,48 @@ class AsyncPulseClient:
         """Change any of ``when``, ``timezone``, ``repeat``, ``params``, ``metadata``, ``name``,
         ``callback_url``, ``callback_secret``, ``timeout``, ``retry``, ``overlap``, ``catchup``,
         ``catchup_window`` (a new ``when`` reschedules the next fire)."""
-        data = await self._request("PATCH", _path("v1", "tasks", task_id), json=_jsonable(changes))
+        data = await self._request(
+            "PATCH", api_path("v1", "tasks", task_id), json=jsonable(changes)
+        )
         return self._task(data)
 
     async def cancel_task(self, task_id: str) -> AsyncPulseTask:
         """Cancel the task, its scheduled runs, and ask its running runs to stop."""
-        return self._task(await self._request("DELETE", _path("v1", "tasks", task_id)))
+        return self._task(await self._request("DELETE", api_path("v1", "tasks", task_id)))
 
     async def pause_task(self, task_id: str, *, note: str | None = None) -> AsyncPulseTask:
         """Pause a task; ``note`` (why) is kept on it until it resumes."""
         body = {"note": note} if note is not None else None
-        data = await self._request("POST", _path("v1", "tasks", task_id, "pause"), json=body)
+        data = await self._request("POST", api_path("v1", "tasks", task_id, "pause"), json=body)
         return self._task(data)
 
     async def resume_task(self, task_id: str, catch_up: bool = False) -> AsyncPulseTask:
         """Resume a paused task; with ``catch_up`` missed fires follow its catch-up policy."""
         data = await self._request(
-            "POST", _path("v1", "tasks", task_id, "resume"), json={"catch_up": catch_up}
+            "POST", api_path("v1", "tasks", task_id, "resume"), json={"catch_up": catch_up}
         )
         return self._task(data)
 
     async def trigger_task(self, task_id: str) -> dict[str, Any]:
         """Run the task now (also when paused); returns the new run."""
-        run: dict[str, Any] = await self._request("POST", _path("v1", "tasks", task_id, "trigger"))
+        run: dict[str, Any] = await self._request(
+            "POST", api_path("v1", "tasks", task_id, "trigger")
+        )
         return run
 
     async def get_task_result(self, task_id: str) -> dict[str, Any]:
         """The polling shape ``{"status", "result", "execution_id", "error", "run"}``; status is
         ``pending``, ``running``, ``completed`` or ``failed``."""
-        result: dict[str, Any] = await self._request("GET", _path("v1", "tasks", task_id, "result"))
+        result: dict[str, Any] = await self._request(
+            "GET", api_path("v1", "tasks", task_id, "result")
+        )
         return result
 
     async def get_history(
         self, task_id: str, limit: int | None = 50, *, status: str | None = None
     ) -> list[dict[str, Any]]:
         """The task's runs, newest first."""
-        path = _path("v1", "tasks", task_id, "runs")
+        path = api_path("v1", "tasks", task_id, "runs")
         return [run async for run in self._paginate(path, {"status": status}, limit)]
 
     # -- runs ----------------------------------------------------------------------------------
@@ -336,7 +286,7 @@ class AsyncPulseClient:
         return [run async for run in self.iter_runs(task_id, status, limit=limit)]
 
     async def get_run(self, run_id: str) -> dict[str, Any]:
-        run: dict[str, Any] = await self._request("GET", _path("v1", "runs", run_id))
+        run: dict[str, Any] = await self._request("GET", api_path("v1", "runs", run_id))
         return run
 
     async def wait_run(
@@ -347,36 +297,35 @@ class AsyncPulseClient:
     ) -> dict[str, Any]:
         """Poll until the run has ended (``success``, ``failed``, ``timeout``, ``cancelled`` or
         ``skipped``) and return it; :class:`PulseTimeoutError` after ``timeout`` seconds."""
-        loop = asyncio.get_running_loop()
-        deadline = None if timeout is None else loop.time() + timeout
-        while True:
-            run = await self.get_run(run_id)
-            if run.get("status") not in ("scheduled", "running"):
-                return run
-            remaining = None if deadline is None else deadline - loop.time()
-            if remaining is not None and remaining <= 0:
-                raise PulseTimeoutError(
-                    f"Run {run_id} has not ended after {timeout:g}s (status: {run['status']}).",
-                    details={"run_id": run_id, "last_run": run},
-                )
-            await asyncio.sleep(
-                poll_interval if remaining is None else min(poll_interval, remaining)
+
+        def timed_out(run: dict[str, Any]) -> PulseTimeoutError:
+            return PulseTimeoutError(
+                f"Run {run_id} has not ended after {timeout:g}s (status: {run['status']}).",
+                details={"run_id": run_id, "last_run": run},
             )
 
+        return await poll_until(
+            lambda: self.get_run(run_id),
+            lambda run: run.get("status") not in ("scheduled", "running"),
+            timeout=timeout,
+            poll_interval=poll_interval,
+            timed_out=timed_out,
+        )
+
     async def cancel_run(self, run_id: str) -> dict[str, Any]:
-        run: dict[str, Any] = await self._request("POST", _path("v1", "runs", run_id, "cancel"))
+        run: dict[str, Any] = await self._request("POST", api_path("v1", "runs", run_id, "cancel"))
         return run
 
     async def get_deliveries(self, run_id: str) -> list[dict[str, Any]]:
         """The callback deliveries of a run (attempts, status, last response)."""
-        page = await self._request("GET", _path("v1", "runs", run_id, "deliveries"))
+        page = await self._request("GET", api_path("v1", "runs", run_id, "deliveries"))
         items: list[dict[str, Any]] = page.get("items") or []
         return items
 
     async def redeliver(self, run_id: str) -> dict[str, Any]:
         """Queue the run's result to be POSTed to its callback URL again."""
         delivery: dict[str, Any] = await self._request(
-            "POST", _path("v1", "runs", run_id, "redeliver")
+            "POST", api_path("v1", "runs", run_id, "redeliver")
         )
         return delivery
 
@@ -387,13 +336,13 @@ class AsyncPulseClient:
     ) -> dict[str, Any]:
         """Create a team: ``agents`` are ``{"name", "role": "leader"|"member", "module",
         "entrypoint"}`` or ``{"name", "role", "url"}``, with exactly one leader."""
-        body = {"name": name, "runtime": runtime, "agents": _jsonable(list(agents))}
+        body = {"name": name, "runtime": runtime, "agents": jsonable(list(agents))}
         team: dict[str, Any] = await self._request("POST", "/v1/teams", json=body)
         return team
 
     async def get_team(self, team: str) -> dict[str, Any]:
         """A team by name or id."""
-        found: dict[str, Any] = await self._request("GET", _path("v1", "teams", team))
+        found: dict[str, Any] = await self._request("GET", api_path("v1", "teams", team))
         return found
 
     async def list_teams(self, limit: int | None = 50) -> list[dict[str, Any]]:
@@ -408,16 +357,16 @@ class AsyncPulseClient:
         agents: list[Mapping[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Rename a team and/or replace its agents."""
-        body = _jsonable({"name": name, "agents": agents})
+        body = jsonable({"name": name, "agents": agents})
         changes = {key: value for key, value in body.items() if value is not None}
         updated: dict[str, Any] = await self._request(
-            "PATCH", _path("v1", "teams", team), json=changes
+            "PATCH", api_path("v1", "teams", team), json=changes
         )
         return updated
 
     async def delete_team(self, team: str) -> dict[str, Any]:
         """Delete a team no active or paused task runs (``ConflictError`` otherwise)."""
-        deleted: dict[str, Any] = await self._request("DELETE", _path("v1", "teams", team))
+        deleted: dict[str, Any] = await self._request("DELETE", api_path("v1", "teams", team))
         return deleted
 
     async def schedule_team(
@@ -443,14 +392,14 @@ class AsyncPulseClient:
         """What the agents of a team run said: ``{"run_id", "deployment_id",
         "deployment_status", "messages": [{"seq", "from", "to", "content", "at"}]}``."""
         found: dict[str, Any] = await self._request(
-            "GET", _path("v1", "runs", run_id, "conversation")
+            "GET", api_path("v1", "runs", run_id, "conversation")
         )
         return found
 
     async def get_deployment(self, deployment_id: str) -> dict[str, Any]:
         """A team deployment: status, agents (pids, addresses), error, timestamps."""
         found: dict[str, Any] = await self._request(
-            "GET", _path("v1", "deployments", deployment_id)
+            "GET", api_path("v1", "deployments", deployment_id)
         )
         return found
 
@@ -458,7 +407,7 @@ class AsyncPulseClient:
         self, run_id: str, *, limit: int | None = None
     ) -> AsyncIterator[dict[str, Any]]:
         """The run's events (``{"event_id", "seq", "kind", "data", "at"}``) in order."""
-        async for event in self._paginate(_path("v1", "runs", run_id, "events"), {}, limit):
+        async for event in self._paginate(api_path("v1", "runs", run_id, "events"), {}, limit):
             yield event
 
     async def get_run_events(self, run_id: str, limit: int | None = None) -> list[dict[str, Any]]:
@@ -476,7 +425,7 @@ class AsyncPulseClient:
         repeat: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """How the server reads ``when``: ``{"kind", "description", "timezone", "next_runs"}``."""
-        body = _jsonable(
+        body = jsonable(
             {"when": when, "timezone": timezone, "count": count, "now": now, "repeat": repeat}
         )
         parsed: dict[str, Any] = await self._request("POST", "/v1/timespec/parse", json=body)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from runagent_pulse.client._polling import poll_until
 from runagent_pulse.client._portal import Portal, blocking
 from runagent_pulse.client.errors import PulseTimeoutError
 
@@ -125,28 +125,25 @@ class AsyncPulseTask(_TaskView):
         if "schedule" not in self.data and "repeat" not in self.data:
             await self.get_details()  # a handle from schedule_batch() lacks the schedule
         recurring = self.is_recurring
-        loop = asyncio.get_running_loop()
-        deadline = None if timeout is None else loop.time() + timeout
-        baseline: Any = None
-        first = True
-        while True:
-            result = await self.result()
-            if first and recurring:
-                baseline = result.get("execution_id")
-            finished = result.get("status") in FINISHED
-            if finished and not (recurring and (first or result.get("execution_id") == baseline)):
-                return result
-            first = False
-            remaining = None if deadline is None else deadline - loop.time()
-            if remaining is not None and remaining <= 0:
-                raise PulseTimeoutError(
-                    f"Task {self.task_id} has no finished run after {timeout:g}s "
-                    f"(status: {result.get('status')}).",
-                    details={"task_id": self.task_id, "last_result": result},
-                )
-            await asyncio.sleep(
-                poll_interval if remaining is None else min(poll_interval, remaining)
+        seen: list[Any] = []  # the run already finished at the first poll (recurring tasks)
+
+        def done(result: dict[str, Any]) -> bool:
+            first = not seen
+            seen.append(result.get("execution_id"))
+            if result.get("status") not in FINISHED:
+                return False
+            return not recurring or (not first and result.get("execution_id") != seen[0])
+
+        def timed_out(result: dict[str, Any]) -> PulseTimeoutError:
+            return PulseTimeoutError(
+                f"Task {self.task_id} has no finished run after {timeout:g}s "
+                f"(status: {result.get('status')}).",
+                details={"task_id": self.task_id, "last_result": result},
             )
+
+        return await poll_until(
+            self.result, done, timeout=timeout, poll_interval=poll_interval, timed_out=timed_out
+        )
 
 
 class PulseTask(_TaskView):
