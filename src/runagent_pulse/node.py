@@ -98,8 +98,7 @@ class Node:
         self.wakeups = None if self.db.is_sqlite else CrossNodeWakeups(self.db, self.engine)
 
     async def start(self) -> None:
-        async with self.db.write() as conn:
-            await upgrade(conn, self.settings.database_url)
+        await upgrade(self.db)
         configured = self.settings.webhook_secret
         self.deliverer.secret = await load_server_secret(
             self.db, configured.get_secret_value() if configured else None

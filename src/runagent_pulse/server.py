@@ -75,8 +75,7 @@ def upgrade_database(database_url: str | None = None) -> None:
     async def main() -> None:
         db = Database(settings.database_url)
         try:
-            async with db.write() as conn:
-                await upgrade(conn, settings.database_url)
+            await upgrade(db)
         finally:
             await db.dispose()
 
@@ -96,8 +95,7 @@ def show_webhook_secret(database_url: str | None = None) -> str:
         db = Database(settings.database_url)
         try:
             if configured is None:
-                async with db.write() as conn:
-                    await upgrade(conn, settings.database_url)
+                await upgrade(db)
             return await load_server_secret(db, configured)
         finally:
             await db.dispose()

@@ -272,6 +272,25 @@ CASES: list[tuple[str, str, str, Any, int, str, str]] = [
         "validation_error",
         "count",
     ),
+    # Integers beyond 64 bits have no exact JSON form in Pulse: refused, never rounded.
+    (
+        "int-beyond-64-bits-in-params",
+        "POST",
+        "/v1/tasks",
+        task(params={"n": 2**64}),
+        422,
+        "validation_error",
+        "64-bit",
+    ),
+    (
+        "int-beyond-64-bits-in-metadata",
+        "POST",
+        "/v1/tasks",
+        task(metadata={"n": -(2**63) - 1}),
+        422,
+        "validation_error",
+        "64-bit",
+    ),
     # PostgreSQL text cannot hold NUL: refused on every backend with the field named.
     ("nul-in-body", "POST", "/v1/tasks", task(name="a\x00b"), 422, "validation_error", "name"),
     ("nul-in-path", "GET", "/v1/tasks/tsk_%00", None, 422, "validation_error", "path"),
