@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, alias="PULSE_PORT")
     api_key: SecretStr | None = Field(None, alias="PULSE_API_KEY")
     debug: bool = Field(False, alias="PULSE_DEBUG")
+    debug_loggers: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, alias="PULSE_DEBUG_LOGGERS"
+    )
     timezone: str = Field("UTC", alias="PULSE_TIMEZONE")
     max_concurrent_runs: int = Field(1000, ge=1, le=100_000, alias="PULSE_MAX_CONCURRENT_RUNS")
     run_timeout: timedelta = Field(timedelta(minutes=10), alias="PULSE_RUN_TIMEOUT")
@@ -151,7 +154,7 @@ class Settings(BaseSettings):
             return [Path(part) for part in value.split(":") if part]
         return value
 
-    @field_validator("local_agent_allowlist", mode="before")
+    @field_validator("local_agent_allowlist", "debug_loggers", mode="before")
     @classmethod
     def _split_names(cls, value: Any) -> Any:
         if isinstance(value, str):

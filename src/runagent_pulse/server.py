@@ -11,6 +11,7 @@ import signal
 import uvicorn
 
 from runagent_pulse.config import Settings, load_settings
+from runagent_pulse.logs import configure_logging
 from runagent_pulse.node import Node
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.migrate import upgrade
@@ -21,10 +22,7 @@ def _settings(**overrides: object) -> Settings:
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if settings.debug else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(debug=settings.debug, debug_loggers=settings.debug_loggers)
 
 
 def serve(
@@ -40,8 +38,8 @@ def serve(
         app,
         host=settings.host,
         port=settings.port,
-        log_level="debug" if settings.debug else "info",
-        access_log=settings.debug,
+        log_config=None,  # configure_logging's levels decide, the access log included
+        log_level=None,
         timeout_graceful_shutdown=10,
     )
 

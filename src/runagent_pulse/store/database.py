@@ -84,6 +84,9 @@ class Database:
         options: dict[str, Any] = {
             "json_serializer": dump_json,
             "json_deserializer": load_json,
+            # SQL parameters hold secrets (http task headers, callback and webhook secrets):
+            # never in the sqlalchemy.engine log nor in the text of an error.
+            "hide_parameters": True,
         }
         if self.backend != "sqlite":
             options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
