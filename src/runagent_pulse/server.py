@@ -10,11 +10,15 @@ import signal
 
 import uvicorn
 
+from runagent_pulse.common.listener import bind_listener
 from runagent_pulse.config import Settings, load_settings
 from runagent_pulse.logs import configure_logging
 from runagent_pulse.node import Node
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.migrate import upgrade
+from runagent_pulse.store.sqlite_lock import node_lock
+
+log = logging.getLogger(__name__)
 
 
 def _settings(**overrides: object) -> Settings:
@@ -28,24 +32,35 @@ def _configure_logging(settings: Settings) -> None:
 def serve(
     host: str | None = None, port: int | None = None, database_url: str | None = None
 ) -> None:
-    """Run the API, the engine and the workers in this process until interrupted."""
+    """Run the API, the engine and the workers in this process until interrupted.
+
+    Raises:
+        DatabaseInUse: another node uses this SQLite database.
+        PortInUse: the address is taken (checked before anything starts).
+    """
     from runagent_pulse.api.app import create_app
 
     settings = _settings(PULSE_HOST=host, PULSE_PORT=port, PULSE_DATABASE_URL=database_url)
     _configure_logging(settings)
-    app = create_app(settings)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,  # configure_logging's levels decide, the access log included
-        log_level=None,
-        timeout_graceful_shutdown=10,
-    )
+    with node_lock(settings.database_url, "serve"):
+        listener = bind_listener(settings.host, settings.port, choose="--port or PULSE_PORT")
+        with listener:
+            config = uvicorn.Config(
+                create_app(settings),
+                log_config=None,  # configure_logging's levels decide, the access log included
+                log_level=None,
+                timeout_graceful_shutdown=10,
+            )
+            log.info("serving the API on http://%s:%d", settings.host, settings.port)
+            uvicorn.Server(config).run(sockets=[listener])
 
 
 def run_worker(database_url: str | None = None) -> None:
-    """Run the engine and workers without the API (scale-out on a shared PostgreSQL)."""
+    """Run the engine and workers without the API (scale-out on a shared PostgreSQL).
+
+    Raises:
+        DatabaseInUse: another node uses this SQLite database.
+    """
     settings = _settings(PULSE_DATABASE_URL=database_url)
     _configure_logging(settings)
 
@@ -57,13 +72,14 @@ def run_worker(database_url: str | None = None) -> None:
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         await node.start()
-        logging.getLogger(__name__).info("worker %s running", node.engine.node_id)
+        log.info("worker %s running", node.engine.node_id)
         try:
             await stop.wait()
         finally:
             await node.stop()
 
-    asyncio.run(main())
+    with node_lock(settings.database_url, "worker"):
+        asyncio.run(main())
 
 
 def upgrade_database(database_url: str | None = None) -> None:

@@ -31,14 +31,19 @@ webhook_app = typer.Typer(help="Webhook signing.", no_args_is_help=True)
 
 
 def run_configured(fn: Callable[..., R], **kwargs: Any) -> R:
-    """Call a server entry point; an invalid setting prints its message and exits 2."""
+    """Call a server entry point. A refusal to start prints its message and exits: 2 for an
+    invalid setting or a SQLite database another node uses, 5 for a port in use."""
     try:
         return fn(**kwargs)
     except Exception as exc:
+        from runagent_pulse.common.listener import PortInUse
         from runagent_pulse.config import ConfigError
+        from runagent_pulse.store.sqlite_lock import DatabaseInUse
 
-        if isinstance(exc, ConfigError):
+        if isinstance(exc, ConfigError | DatabaseInUse):
             raise output.fail(str(exc), output.EXIT_INPUT) from None
+        if isinstance(exc, PortInUse):
+            raise output.fail(str(exc), output.EXIT_PORT_IN_USE) from None
         raise
 
 
