@@ -11,6 +11,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from runagent_pulse.common.urls import hide_password
 from runagent_pulse.executors.serverless import DEFAULT_BASE_URL
 from runagent_pulse.timespec import TimespecError, parse_duration
 
@@ -176,5 +177,7 @@ def load_settings(**overrides: Any) -> Settings:
             name = str(error["loc"][0]) if error["loc"] else "settings"
             field = Settings.model_fields.get(name)
             variable = (field.alias if field and field.alias else name) if field else name
-            lines.append(f"{variable}: {error['msg']} (got {error.get('input')!r})")
+            given = error.get("input")
+            shown = hide_password(given) if isinstance(given, str) else given
+            lines.append(f"{variable}: {error['msg']} (got {shown!r})")
         raise ConfigError("Invalid configuration:\n  " + "\n  ".join(lines)) from exc

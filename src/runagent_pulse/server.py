@@ -11,6 +11,7 @@ import signal
 import uvicorn
 
 from runagent_pulse.common.listener import bind_listener
+from runagent_pulse.common.urls import hide_password
 from runagent_pulse.config import Settings, load_settings
 from runagent_pulse.logs import configure_logging
 from runagent_pulse.node import Node
@@ -94,7 +95,7 @@ def upgrade_database(database_url: str | None = None) -> None:
             await db.dispose()
 
     asyncio.run(main())
-    print(f"Database is up to date: {settings.database_url}")
+    print(f"Database is up to date: {hide_password(settings.database_url)}")
 
 
 def show_webhook_secret(database_url: str | None = None) -> str:

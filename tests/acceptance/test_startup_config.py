@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from runagent_pulse.cli import output
 from tests.acceptance.server import PulseServer
@@ -112,3 +113,23 @@ def test_a_port_in_use_is_refused_before_anything_starts(tmp_path: Path) -> None
     assert "--port" in done.stderr and "PULSE_PORT" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "p.db").exists()  # nothing was migrated
+
+
+@pytest.mark.postgres
+def test_db_upgrade_prints_the_database_url_without_its_password(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    # The test server trusts local connections: any password is accepted.
+    url = make_url(postgres_url).set(password="s3cret-pw").render_as_string(hide_password=False)
+    done = run_pulse(["db", "upgrade", "--database-url", url], env=dict(os.environ), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Database is up to date: postgresql+asyncpg://postgres:***@" in done.stdout
+    assert "s3cret-pw" not in done.stdout + done.stderr
+
+
+def test_an_invalid_database_url_is_shown_without_its_password(tmp_path: Path) -> None:
+    env = {**os.environ, "PULSE_DATABASE_URL": "mysql://pulse:s3cret-pw@db.internal/pulse"}
+    done = run_pulse(["db", "upgrade"], env=env, cwd=tmp_path)
+    assert done.returncode == output.EXIT_INPUT
+    assert "mysql://pulse:***@db.internal/pulse" in done.stderr
+    assert "s3cret-pw" not in done.stdout + done.stderr
