@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from runagent_pulse import __version__
+from runagent_pulse.api.auth import RequireApiKey
 from runagent_pulse.api.delivery_routes import router as delivery_router
 from runagent_pulse.api.errors import install_error_handlers
 from runagent_pulse.api.event_routes import router as event_router
@@ -59,7 +60,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.node = node
     app.state.ready = False
-    app.state.api_key = settings.api_key.get_secret_value() if settings.api_key else None
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(delivery_router)
@@ -68,6 +68,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(node_router)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(RefuseNul)
+    if settings.api_key is not None:  # outermost: no body is read before the key is checked
+        app.add_middleware(RequireApiKey, api_key=settings.api_key.get_secret_value())
 
     @app.get("/health", tags=["system"])
     async def health() -> dict[str, str]:

@@ -1,28 +1,59 @@
-"""Bearer-token auth for every ``/v1`` route when ``PULSE_API_KEY`` is set."""
+"""Bearer-token auth for every ``/v1`` route when ``PULSE_API_KEY`` is set.
+
+An ASGI middleware checks the ``Authorization`` header before anything else runs: a request
+without the right key is refused without its body being read or parsed (no 413 or 422 to a
+stranger, no memory or CPU spent on what it sent).
+"""
 
 from __future__ import annotations
 
 import hmac
 
-from fastapi import Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from runagent_pulse.domain.errors import PulseError
+from runagent_pulse.api.errors import error_response
 
 bearer = HTTPBearer(auto_error=False, description="PULSE_API_KEY, when the server sets one")
+"""Declares the scheme on the ``/v1`` routes in the OpenAPI document; :class:`RequireApiKey`
+enforces it."""
+
+PROTECTED = "/v1"
+MISSING = "Missing API key: send 'Authorization: Bearer <PULSE_API_KEY>'."
+WRONG = "Wrong API key."
 
 
-class Unauthorized(PulseError):
-    code = "unauthorized"
-    http_status = 401
+def _protected(path: str) -> bool:
+    return path == PROTECTED or path.startswith(PROTECTED + "/")
 
 
-async def require_api_key(request: Request) -> None:
-    expected: str | None = request.app.state.api_key
-    if expected is None:
-        return
-    credentials: HTTPAuthorizationCredentials | None = await bearer(request)
-    if credentials is None:
-        raise Unauthorized("Missing API key: send 'Authorization: Bearer <PULSE_API_KEY>'.")
-    if not hmac.compare_digest(credentials.credentials.encode(), expected.encode()):
-        raise Unauthorized("Wrong API key.")
+def _problem(scope: Scope, expected: bytes) -> str | None:
+    """Why the request's key is refused, or None when it is the right one."""
+    values = [value for name, value in scope.get("headers", []) if name == b"authorization"]
+    if len(values) != 1:
+        return MISSING
+    scheme, _, token = values[0].partition(b" ")
+    if scheme.lower() != b"bearer" or not token:
+        return MISSING
+    return None if hmac.compare_digest(token.strip(), expected) else WRONG
+
+
+class RequireApiKey:
+    """Answers 401 ``unauthorized`` to ``/v1`` requests without ``Bearer <api_key>``."""
+
+    def __init__(self, app: ASGIApp, api_key: str) -> None:
+        self.app = app
+        self.expected = api_key.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        problem = (
+            _problem(scope, self.expected)
+            if scope["type"] == "http" and _protected(scope["path"])
+            else None
+        )
+        if problem is None:
+            await self.app(scope, receive, send)
+            return
+        response = error_response(401, "unauthorized", problem)
+        response.headers["WWW-Authenticate"] = "Bearer"
+        await response(scope, receive, send)

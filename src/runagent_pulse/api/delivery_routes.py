@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from runagent_pulse.api.auth import require_api_key
+from runagent_pulse.api.auth import bearer
 from runagent_pulse.delivery.outbox import Deliverer, payload_of_run
 from runagent_pulse.domain.errors import InvalidTransition, NoCallbackURL, RunNotFound
 from runagent_pulse.domain.statuses import RunStatus
@@ -16,7 +16,7 @@ from runagent_pulse.store import deliveries as delivery_store
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.sql import Row
 
-router = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], tags=["deliveries"])
+router = APIRouter(prefix="/v1", dependencies=[Depends(bearer)], tags=["deliveries"])
 
 DeliveryStatus = Literal["pending", "delivered", "gone", "failed"]
 _REDELIVERABLE = frozenset(

@@ -8,12 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
-from runagent_pulse.api.auth import require_api_key
+from runagent_pulse.api.auth import bearer
 from runagent_pulse.node import Node
 from runagent_pulse.store import run_events as event_store
 from runagent_pulse.store import runs as run_store
 
-router = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], tags=["runs"])
+router = APIRouter(prefix="/v1", dependencies=[Depends(bearer)], tags=["runs"])
 
 
 class RunEventOut(BaseModel):

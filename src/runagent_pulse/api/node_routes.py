@@ -8,12 +8,12 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from runagent_pulse.api.auth import require_api_key
+from runagent_pulse.api.auth import bearer
 from runagent_pulse.node import Node
 from runagent_pulse.store import nodes as node_store
 from runagent_pulse.store.sql import Row
 
-router = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], tags=["system"])
+router = APIRouter(prefix="/v1", dependencies=[Depends(bearer)], tags=["system"])
 
 
 class NodeOut(BaseModel):

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from runagent_pulse import __version__
-from runagent_pulse.api.auth import require_api_key
+from runagent_pulse.api.auth import bearer
 from runagent_pulse.api.schemas import (
     MAX_BATCH,
     MAX_BODY_BYTES,
@@ -35,7 +35,7 @@ from runagent_pulse.store import runs as run_store
 from runagent_pulse.store import tasks as task_store
 from runagent_pulse.timespec import parse_schedule
 
-router = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)])
+router = APIRouter(prefix="/v1", dependencies=[Depends(bearer)])
 
 TaskStatusQ = Literal["active", "paused", "completed", "cancelled"]
 RunStatusQ = Literal["scheduled", "running", "success", "failed", "timeout", "cancelled", "skipped"]

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from runagent_pulse.api.auth import require_api_key
+from runagent_pulse.api.auth import bearer
 from runagent_pulse.api.team_schemas import (
     AgentIn,
     ConversationOut,
@@ -28,7 +28,7 @@ from runagent_pulse.store import runs as run_store
 from runagent_pulse.store import teams as team_store
 from runagent_pulse.store.sql import Row
 
-router = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)])
+router = APIRouter(prefix="/v1", dependencies=[Depends(bearer)])
 
 NOT_FOUND = {404: {"description": "team_not_found"}}
 
