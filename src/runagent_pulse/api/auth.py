@@ -7,12 +7,11 @@ stranger, no memory or CPU spent on what it sent).
 
 from __future__ import annotations
 
-import hmac
-
 from fastapi.security import HTTPBearer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from runagent_pulse.api.errors import error_response
+from runagent_pulse.common.bearer import bearer_token, same_token
 
 bearer = HTTPBearer(auto_error=False, description="PULSE_API_KEY, when the server sets one")
 """Declares the scheme on the ``/v1`` routes in the OpenAPI document; :class:`RequireApiKey`
@@ -30,12 +29,10 @@ def _protected(path: str) -> bool:
 def _problem(scope: Scope, expected: bytes) -> str | None:
     """Why the request's key is refused, or None when it is the right one."""
     values = [value for name, value in scope.get("headers", []) if name == b"authorization"]
-    if len(values) != 1:
+    token = bearer_token(values[0]) if len(values) == 1 else None
+    if token is None:
         return MISSING
-    scheme, _, token = values[0].partition(b" ")
-    if scheme.lower() != b"bearer" or not token:
-        return MISSING
-    return None if hmac.compare_digest(token.strip(), expected) else WRONG
+    return None if same_token(token, expected) else WRONG
 
 
 class RequireApiKey:
