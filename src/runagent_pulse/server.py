@@ -84,7 +84,11 @@ def run_worker(database_url: str | None = None) -> None:
 
 
 def upgrade_database(database_url: str | None = None) -> None:
-    """Apply every pending migration."""
+    """Apply every pending migration.
+
+    Raises:
+        DatabaseInUse: a node runs on this SQLite database (it migrates it when it starts).
+    """
     settings = _settings(PULSE_DATABASE_URL=database_url)
 
     async def main() -> None:
@@ -94,7 +98,8 @@ def upgrade_database(database_url: str | None = None) -> None:
         finally:
             await db.dispose()
 
-    asyncio.run(main())
+    with node_lock(settings.database_url, "db upgrade"):
+        asyncio.run(main())
     print(f"Database is up to date: {hide_password(settings.database_url)}")
 
 

@@ -81,7 +81,7 @@ def test_a_second_node_on_one_sqlite_database_is_refused_before_it_starts(
 ) -> None:
     first = PulseServer(tmp_path).start()
     try:
-        for command in (["serve"], ["worker"]):
+        for command in (["serve"], ["worker"], ["db", "upgrade"]):
             second = run_pulse(command, env=first.env, cwd=tmp_path)
             assert second.returncode == output.EXIT_INPUT, second.stderr
             assert str(first.db_path) in second.stderr

@@ -3,8 +3,9 @@
 SQLite serves one node. A second process on the same file would migrate it under the first and
 run its engine without the wake-ups, clock or locks that let PostgreSQL nodes share a database.
 ``pulse serve`` and ``pulse worker`` take this lock before anything else and hold it for the
-life of the process; the operating system drops it when the process ends, ``kill -9``
-included. The file also names the holder, so a refused node can say which one it met.
+life of the process (``pulse db upgrade`` while it migrates); the operating system drops it when
+the process ends, ``kill -9`` included. The file also names the holder, so a refused node can
+say which one it met.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ class DatabaseInUse(PulseError):
 
 @contextlib.contextmanager
 def node_lock(url: str, role: str) -> Iterator[None]:
-    """Hold the node lock of the SQLite database at ``url`` while the block runs (``role``:
-    ``serve`` or ``worker``); nothing to hold for PostgreSQL or an in-memory database.
+    """Hold the node lock of the SQLite database at ``url`` while the block runs (``role``
+    names the holder: ``serve``, ``worker``…); nothing to hold for PostgreSQL or an in-memory
+    database.
 
     Raises:
         DatabaseInUse: another process holds it.
