@@ -44,8 +44,8 @@ def serve(
     settings = _settings(PULSE_HOST=host, PULSE_PORT=port, PULSE_DATABASE_URL=database_url)
     _configure_logging(settings)
     with node_lock(settings.database_url, "serve"):
-        listener = bind_listener(settings.host, settings.port, choose="--port or PULSE_PORT")
-        with listener:
+        choose = "--port or PULSE_PORT"
+        with bind_listener(settings.host, settings.port, choose=choose) as listener:
             config = uvicorn.Config(
                 create_app(settings),
                 log_config=None,  # configure_logging's levels decide, the access log included
