@@ -11,6 +11,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from runagent_pulse.common.urls import hide_password
 from runagent_pulse.executors.serverless import DEFAULT_BASE_URL
 from runagent_pulse.timespec import TimespecError, parse_duration
 
@@ -62,6 +63,9 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, alias="PULSE_PORT")
     api_key: SecretStr | None = Field(None, alias="PULSE_API_KEY")
     debug: bool = Field(False, alias="PULSE_DEBUG")
+    debug_loggers: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, alias="PULSE_DEBUG_LOGGERS"
+    )
     timezone: str = Field("UTC", alias="PULSE_TIMEZONE")
     max_concurrent_runs: int = Field(1000, ge=1, le=100_000, alias="PULSE_MAX_CONCURRENT_RUNS")
     run_timeout: timedelta = Field(timedelta(minutes=10), alias="PULSE_RUN_TIMEOUT")
@@ -157,7 +161,9 @@ class Settings(BaseSettings):
             return [Path(part) for part in value.split(":") if part]
         return value
 
-    @field_validator("local_agent_allowlist", "agent_env_passthrough", mode="before")
+    @field_validator(
+        "local_agent_allowlist", "agent_env_passthrough", "debug_loggers", mode="before"
+    )
     @classmethod
     def _split_names(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -179,5 +185,7 @@ def load_settings(**overrides: Any) -> Settings:
             name = str(error["loc"][0]) if error["loc"] else "settings"
             field = Settings.model_fields.get(name)
             variable = (field.alias if field and field.alias else name) if field else name
-            lines.append(f"{variable}: {error['msg']} (got {error.get('input')!r})")
+            given = error.get("input")
+            shown = hide_password(given) if isinstance(given, str) else given
+            lines.append(f"{variable}: {error['msg']} (got {shown!r})")
         raise ConfigError("Invalid configuration:\n  " + "\n  ".join(lines)) from exc

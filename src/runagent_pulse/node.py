@@ -128,8 +128,7 @@ class Node:
         self.services = Services.build(self.engine, self.deliverer, service_defaults(settings))
 
     async def start(self) -> None:
-        async with self.db.write() as conn:
-            await upgrade(conn, self.settings.database_url)
+        await upgrade(self.db)
         configured = self.settings.webhook_secret
         self.deliverer.secret = await load_server_secret(
             self.db, configured.get_secret_value() if configured else None

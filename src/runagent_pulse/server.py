@@ -12,15 +12,30 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from runagent_pulse.common.clock import Clock
+from runagent_pulse.common.listener import PortInUse, bind_listener
+from runagent_pulse.common.urls import hide_password
 from runagent_pulse.config import Settings, load_settings
 from runagent_pulse.node import Node
 from runagent_pulse.observability import tracing
-from runagent_pulse.observability.log_format import formatter
+from runagent_pulse.observability.log_setup import configure_logging
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.migrate import upgrade
+from runagent_pulse.store.sqlite_lock import DatabaseInUse, node_lock
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+__all__ = [
+    "DatabaseInUse",
+    "PortInUse",
+    "create_app",
+    "run_worker",
+    "serve",
+    "show_webhook_secret",
+    "upgrade_database",
+]
+
+log = logging.getLogger(__name__)
 
 
 def _settings(**overrides: object) -> Settings:
@@ -28,9 +43,9 @@ def _settings(**overrides: object) -> Settings:
 
 
 def _configure_logging(settings: Settings) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(formatter(settings.log_format))
-    logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO, handlers=[handler])
+    configure_logging(
+        debug=settings.debug, debug_loggers=settings.debug_loggers, log_format=settings.log_format
+    )
     tracing.configure_from_environment()
 
 
@@ -39,7 +54,7 @@ def _warn_when_open(settings: Settings) -> None:
     ``PULSE_API_KEY``."""
     loopback = settings.host in ("localhost", "::1") or settings.host.startswith("127.")
     if settings.api_key is None and not loopback:
-        logging.getLogger(__name__).warning(
+        log.warning(
             "listening on %s without PULSE_API_KEY: anyone who can reach this port can schedule "
             "and read runs; set PULSE_API_KEY (or PULSE_HOST=127.0.0.1)",
             settings.host,
@@ -54,7 +69,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     node = Node(settings, clock=clock)
     app = build_app(
         node,
-        api_key=settings.api_key.get_secret_value() if settings.api_key else None,
+        api_key=settings.api_key.get_secret_value() if settings.api_key is not None else None,
         metrics_public=settings.metrics_public,
     )
     app.state.node = node
@@ -66,24 +81,34 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
 def serve(
     host: str | None = None, port: int | None = None, database_url: str | None = None
 ) -> None:
-    """Run the API, the engine and the workers in this process until interrupted."""
+    """Run the API, the engine and the workers in this process until interrupted.
+
+    Raises:
+        DatabaseInUse: another node uses this SQLite database.
+        PortInUse: the address is taken (checked before anything starts).
+    """
     settings = _settings(PULSE_HOST=host, PULSE_PORT=port, PULSE_DATABASE_URL=database_url)
     _configure_logging(settings)
     _warn_when_open(settings)
-    app = create_app(settings)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level="debug" if settings.debug else "info",
-        access_log=settings.debug,
-        log_config=None,  # uvicorn's lines go through Pulse's handler (and its JSON format)
-        timeout_graceful_shutdown=10,
-    )
+    with node_lock(settings.database_url, "serve"):
+        choose = "--port or PULSE_PORT"
+        with bind_listener(settings.host, settings.port, choose=choose) as listener:
+            config = uvicorn.Config(
+                create_app(settings),
+                log_config=None,  # configure_logging's levels decide, the access log included
+                log_level=None,
+                timeout_graceful_shutdown=10,
+            )
+            log.info("serving the API on http://%s:%d", settings.host, settings.port)
+            uvicorn.Server(config).run(sockets=[listener])
 
 
 def run_worker(database_url: str | None = None) -> None:
-    """Run the engine and workers without the API (scale-out on a shared PostgreSQL)."""
+    """Run the engine and workers without the API (scale-out on a shared PostgreSQL).
+
+    Raises:
+        DatabaseInUse: another node uses this SQLite database.
+    """
     settings = _settings(PULSE_DATABASE_URL=database_url)
     _configure_logging(settings)
 
@@ -95,29 +120,34 @@ def run_worker(database_url: str | None = None) -> None:
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         await node.start()
-        logging.getLogger(__name__).info("worker %s running", node.engine.node_id)
+        log.info("worker %s running", node.engine.node_id)
         try:
             await stop.wait()
         finally:
             await node.stop()
 
-    asyncio.run(main())
+    with node_lock(settings.database_url, "worker"):
+        asyncio.run(main())
 
 
 def upgrade_database(database_url: str | None = None) -> None:
-    """Apply every pending migration."""
+    """Apply every pending migration.
+
+    Raises:
+        DatabaseInUse: a node runs on this SQLite database (it migrates it when it starts).
+    """
     settings = _settings(PULSE_DATABASE_URL=database_url)
 
     async def main() -> None:
         db = Database(settings.database_url)
         try:
-            async with db.write() as conn:
-                await upgrade(conn, settings.database_url)
+            await upgrade(db)
         finally:
             await db.dispose()
 
-    asyncio.run(main())
-    print(f"Database is up to date: {settings.database_url}")
+    with node_lock(settings.database_url, "db upgrade"):
+        asyncio.run(main())
+    print(f"Database is up to date: {hide_password(settings.database_url)}")
 
 
 def show_webhook_secret(database_url: str | None = None) -> str:
@@ -132,8 +162,7 @@ def show_webhook_secret(database_url: str | None = None) -> str:
         db = Database(settings.database_url)
         try:
             if configured is None:
-                async with db.write() as conn:
-                    await upgrade(conn, settings.database_url)
+                await upgrade(db)
             return await load_server_secret(db, configured)
         finally:
             await db.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import httpx
@@ -272,6 +273,25 @@ CASES: list[tuple[str, str, str, Any, int, str, str]] = [
         "validation_error",
         "count",
     ),
+    # Integers beyond 64 bits have no exact JSON form in Pulse: refused, never rounded.
+    (
+        "int-beyond-64-bits-in-params",
+        "POST",
+        "/v1/tasks",
+        task(params={"n": 2**64}),
+        422,
+        "validation_error",
+        "64-bit",
+    ),
+    (
+        "int-beyond-64-bits-in-metadata",
+        "POST",
+        "/v1/tasks",
+        task(metadata={"n": -(2**63) - 1}),
+        422,
+        "validation_error",
+        "64-bit",
+    ),
     # PostgreSQL text cannot hold NUL: refused on every backend with the field named.
     ("nul-in-body", "POST", "/v1/tasks", task(name="a\x00b"), 422, "validation_error", "name"),
     ("nul-in-path", "GET", "/v1/tasks/tsk_%00", None, 422, "validation_error", "path"),
@@ -326,6 +346,43 @@ def test_api_key_is_required_when_set(
     response = httpx.get(secured_server.url + "/v1/tasks", headers=headers)
     assert response.status_code == 401
     assert words in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "body"),
+    [
+        pytest.param({}, b"{" + b" " * (33 * 1024 * 1024) + b"}", id="huge-body-no-key"),
+        pytest.param({}, b'{"agent_id": ', id="malformed-body-no-key"),
+        pytest.param({"Authorization": "Bearer wrong"}, b"[" * 100_000, id="deep-body-wrong-key"),
+    ],
+)
+def test_a_request_without_the_key_is_refused_before_its_body_is_read(
+    secured_server: PulseServer, headers: dict[str, str], body: bytes
+) -> None:
+    """401 (not 413 or 422): the key is checked on the headers, before the body is read."""
+    response = httpx.post(
+        secured_server.url + "/v1/tasks/batch",
+        content=body,
+        headers={"content-type": "application/json", **headers},
+    )
+    assert response.status_code == 401, response.text
+    assert response.json()["error"]["code"] == "unauthorized"
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_the_401_comes_before_the_body_is_sent(secured_server: PulseServer) -> None:
+    """Only the head of a request announcing a terabyte is sent: the answer still comes."""
+    host, port = secured_server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(
+            b"POST /v1/tasks HTTP/1.1\r\nHost: pulse\r\nContent-Type: application/json\r\n"
+            b"Authorization: Bearer wrong\r\nContent-Length: 1000000000000\r\n\r\n"
+        )
+        answer = b""
+        while chunk := conn.recv(65536):  # the server closes: the body will never be read
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 401 "), answer[:200]
+    assert b'"unauthorized"' in answer
 
 
 def test_right_api_key_is_accepted_and_health_stays_open(secured_server: PulseServer) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
+import httpx
+
 from runagent_pulse import PulseClient
-from tests.acceptance.server import wait_for
+from tests.acceptance.server import PulseServer, wait_for
 
 
 def test_local_agent_now_completes_with_its_result(pulse: PulseClient) -> None:
@@ -142,3 +145,68 @@ def test_timeout_ends_the_run_and_kills_the_process(pulse: PulseClient, tmp_path
     finished = datetime.fromisoformat(run["finished_at"].replace("Z", "+00:00"))
     assert (finished - started).total_seconds() < 1 + 2
     wait_for(lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie", 5)
+
+
+JSON_RESULTS = [
+    42,
+    -7,
+    0,
+    1.5,
+    0.1,
+    123456789.12345679,
+    1e300,
+    2**63 + 1,
+    2**64 - 1,
+    -(2**63),
+    "42",
+    "",
+    "true",
+    True,
+    False,
+    None,
+    "ünïcødé 𝄞 \u2028",
+    [],
+    {},
+    [1, [2.5, None, "x"]],
+    {"n": 2**64 - 1, "é": {"deep": [True, {"f": -0.5}]}},
+]
+
+
+def test_any_json_result_reads_back_exactly(server: PulseServer) -> None:
+    """A local agent may return any JSON value; every read of its run gives it back exactly
+    (a bare number used to make every read of the run a 500 on SQLite)."""
+    tasks: dict[str, object] = {}
+    for value in JSON_RESULTS:
+        response = httpx.post(
+            server.url + "/v1/tasks",
+            json={
+                "agent_id": "simple_agent",
+                "entrypoint_tag": "identity",
+                "executor_type": "local",
+                "params": {"value": value},
+            },
+        )
+        assert response.status_code == 201, response.text
+        tasks[response.json()["task_id"]] = value
+
+    def finished() -> bool:
+        return all(
+            httpx.get(f"{server.url}/v1/tasks/{task_id}").json()["status"] == "completed"
+            for task_id in tasks
+        )
+
+    wait_for(finished, 30, "every identity task completed")
+    listed = httpx.get(server.url + "/v1/runs", params={"limit": 200})
+    assert listed.status_code == 200, listed.text
+    results = {run["task_id"]: run["result"] for run in listed.json()["items"]}
+    for task_id, value in tasks.items():
+        runs = httpx.get(f"{server.url}/v1/tasks/{task_id}/runs")
+        assert runs.status_code == 200, runs.text
+        (run,) = runs.json()["items"]
+        result = httpx.get(f"{server.url}/v1/tasks/{task_id}/result")
+        assert result.status_code == 200, result.text
+        one = httpx.get(f"{server.url}/v1/runs/{run['run_id']}")
+        assert one.status_code == 200, one.text
+        expected = json.dumps(value)
+        for got in (results[task_id], run["result"], result.json()["result"], one.json()["result"]):
+            assert json.dumps(got) == expected

@@ -1,4 +1,5 @@
-"""``pulse worker`` runs the engine without the API, beside a ``pulse serve`` on one database."""
+"""``pulse worker`` runs the engine without the API, beside a ``pulse serve`` on one PostgreSQL
+database (a SQLite database serves one node: ``test_startup_config`` shows the refusal)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,23 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from runagent_pulse import PulseClient
 from tests.acceptance.server import PulseServer, PulseWorker
 from tests.support.processes import PULSE_CLI
 from tests.support.waiting import wait_for
 
+pytestmark = pytest.mark.postgres
+
 
 def test_two_nodes_racing_on_the_same_due_runs_never_run_one_twice(
-    tmp_path: Path, db_url: str
+    tmp_path: Path, postgres_url: str
 ) -> None:
     # A small concurrency cap on both nodes: each claims in small batches while the rest
     # stay due, so the two race for the same runs again and again.
     server = PulseServer(
-        tmp_path, env={"PULSE_MAX_CONCURRENT_RUNS": "10"}, database_url=db_url
+        tmp_path, env={"PULSE_MAX_CONCURRENT_RUNS": "10"}, database_url=postgres_url
     ).start()
     worker = PulseWorker(server)
     executions = tmp_path / "executions"
@@ -27,10 +32,7 @@ def test_two_nodes_racing_on_the_same_due_runs_never_run_one_twice(
     try:
         worker.start()
         with PulseClient(server_url=server.url) as pulse:
-            # On SQLite (no cross-node wake-ups) due after the worker's next look (the
-            # dispatcher's 5 s safety cap), so both nodes are awake when the fires fall due.
-            lead = 7 if server.database_url.startswith("sqlite") else 2
-            due = datetime.now(UTC) + timedelta(seconds=lead)
+            due = datetime.now(UTC) + timedelta(seconds=2)
             tasks = pulse.schedule_batch(
                 [
                     {
@@ -65,8 +67,8 @@ def test_two_nodes_racing_on_the_same_due_runs_never_run_one_twice(
     assert len(nodes) == 2, f"both nodes should have claimed runs: {nodes}"
 
 
-def test_nodes_and_run_events_through_the_sdk_and_cli(tmp_path: Path, db_url: str) -> None:
-    server = PulseServer(tmp_path, database_url=db_url).start()
+def test_nodes_and_run_events_through_the_sdk_and_cli(tmp_path: Path, postgres_url: str) -> None:
+    server = PulseServer(tmp_path, database_url=postgres_url).start()
     worker = PulseWorker(server)
     try:
         worker.start()

@@ -31,6 +31,16 @@ def echo(**params: Any) -> dict[str, Any]:
     return params
 
 
+def identity(value: Any = None) -> Any:
+    """Return ``value`` unchanged: a result of any JSON shape (a bare number, a string, null...)."""
+    return value
+
+
+def two_to_the(power: int) -> int:
+    """``2 ** power`` (integers beyond 64 bits have no exact JSON form in Pulse)."""
+    return int(2**power)
+
+
 def sleep(seconds: float = 1.0) -> dict[str, float]:
     """Block for ``seconds`` (a sync sleep: only killing the worker stops it)."""
     time.sleep(seconds)

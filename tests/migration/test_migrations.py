@@ -15,9 +15,9 @@ from runagent_pulse.store.tables import metadata
 async def test_migrations_match_the_models(db_url: str) -> None:
     db = Database(db_url)
     try:
-        async with db.write() as conn:
-            await upgrade(conn, db_url)
-            await upgrade(conn, db_url)  # idempotent: a second upgrade is a no-op
+        await upgrade(db)
+        await upgrade(db)  # idempotent: a second upgrade is a no-op
+        async with db.read() as conn:
 
             def diff(sync_conn: Any) -> list[Any]:
                 return compare_metadata(MigrationContext.configure(sync_conn), metadata)

@@ -188,7 +188,8 @@ class PulseWorker(ManagedProcess):
 
 
 class WebhookHandler(ManagedProcess):
-    """``pulse webhook-handler`` storing results under ``results``."""
+    """``pulse webhook-handler`` storing results under ``results``, on 127.0.0.1 unless told
+    otherwise (``host=None``: the handler's own default)."""
 
     def __init__(
         self,
@@ -197,6 +198,7 @@ class WebhookHandler(ManagedProcess):
         port: int | None = None,
         secret: str | None = None,
         env: dict[str, str] | None = None,
+        host: str | None = "127.0.0.1",
     ) -> None:
         self.results = results
         self.port = port or free_port()
@@ -207,8 +209,7 @@ class WebhookHandler(ManagedProcess):
         super().__init__(
             [
                 "webhook-handler",
-                "--host",
-                "127.0.0.1",
+                *(["--host", host] if host else []),
                 "--port",
                 str(self.port),
                 "--results-dir",

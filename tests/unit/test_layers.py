@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "src" / "runagent_pulse"
 MAX_LINES = 500
 
 BELOW_SERVICE = {"domain", "timespec", "common", "store", "executors", "delivery", "engine"}
-FRONT_DOOR = {"service", "domain", "timespec", "observability"}
+FRONT_DOOR = {"service", "domain", "timespec", "common", "observability"}
 ALLOWED: dict[str, set[str]] = {
     # pure leaves
     "domain": set(),
@@ -32,9 +32,9 @@ ALLOWED: dict[str, set[str]] = {
     "ui": FRONT_DOOR,
     "mcp": FRONT_DOOR | {"client"},
     "cli": {"client", "timespec", "server", "webhook_handler", "config"},
-    "webhook_handler": {"delivery", "common"},
+    "webhook_handler": {"delivery", "common", "observability"},
     # configuration and composition at the edges
-    "config": {"timespec", "executors"},
+    "config": {"timespec", "executors", "common"},
     "node": BELOW_SERVICE | {"service", "config", "observability"},
     "server": {
         "node",

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from runagent_pulse import __version__
+from runagent_pulse.api.auth import RequireApiKey
 from runagent_pulse.api.errors import install_error_handlers
 from runagent_pulse.api.limits import MAX_BODY_BYTES, BodySizeLimit
 from runagent_pulse.api.metrics_routes import metrics_router
@@ -54,13 +55,15 @@ def build_app(backend: Backend, *, api_key: str | None, metrics_public: bool = F
     )
     app.state.services = backend.services
     app.state.ready = False
-    app.state.api_key = api_key
     install_error_handlers(app)
     for router in (task_router, run_router, team_router, system_router):
         app.include_router(router)
     app.include_router(metrics_router(public=metrics_public))
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(RefuseNul)
+    if api_key is not None:  # outermost: no body is read before the key is checked
+        protected = ("/v1",) if metrics_public else ("/v1", "/metrics")
+        app.add_middleware(RequireApiKey, api_key=api_key, prefixes=protected)
 
     @app.get("/health", tags=["system"])
     async def health() -> dict[str, str]:

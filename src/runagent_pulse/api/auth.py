@@ -1,31 +1,57 @@
-"""Bearer-token auth for every ``/v1`` route when ``PULSE_API_KEY`` is set."""
+"""Bearer-token auth for every ``/v1`` route (and ``/metrics`` unless it is public) when
+``PULSE_API_KEY`` is set.
+
+An ASGI middleware checks the ``Authorization`` header before anything else runs: a request
+without the right key is refused without its body being read or parsed (no 413 or 422 to a
+stranger, no memory or CPU spent on what it sent).
+"""
 
 from __future__ import annotations
 
-import hmac
+from fastapi.security import HTTPBearer
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-
-from runagent_pulse.domain.errors import PulseError
+from runagent_pulse.api.errors import error_response
+from runagent_pulse.common.bearer import bearer_token, same_token
 
 bearer = HTTPBearer(auto_error=False, description="PULSE_API_KEY, when the server sets one")
+"""Declares the scheme on the ``/v1`` routes in the OpenAPI document; :class:`RequireApiKey`
+enforces it."""
+
+MISSING = "Missing API key: send 'Authorization: Bearer <PULSE_API_KEY>'."
+WRONG = "Wrong API key."
 
 
-class Unauthorized(PulseError):
-    code = "unauthorized"
-    http_status = 401
+def _problem(scope: Scope, expected: bytes) -> str | None:
+    """Why the request's key is refused, or None when it is the right one."""
+    values = [value for name, value in scope.get("headers", []) if name == b"authorization"]
+    token = bearer_token(values[0]) if len(values) == 1 else None
+    if token is None:
+        return MISSING
+    return None if same_token(token, expected) else WRONG
 
 
-async def require_api_key(
-    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
-) -> None:
-    """Refuse a request without the right key (declared as the ``HTTPBearer`` security scheme,
-    so the OpenAPI document and the ``/docs`` "Authorize" button know it)."""
-    expected: str | None = request.app.state.api_key
-    if expected is None:
-        return
-    if credentials is None:
-        raise Unauthorized("Missing API key: send 'Authorization: Bearer <PULSE_API_KEY>'.")
-    if not hmac.compare_digest(credentials.credentials.encode(), expected.encode()):
-        raise Unauthorized("Wrong API key.")
+class RequireApiKey:
+    """Answers 401 ``unauthorized`` to requests under ``prefixes`` without
+    ``Bearer <api_key>``."""
+
+    def __init__(self, app: ASGIApp, api_key: str, prefixes: tuple[str, ...] = ("/v1",)) -> None:
+        self.app = app
+        self.expected = api_key.encode()
+        self.prefixes = prefixes
+
+    def _protected(self, path: str) -> bool:
+        return any(path == p or path.startswith(p + "/") for p in self.prefixes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        problem = (
+            _problem(scope, self.expected)
+            if scope["type"] == "http" and self._protected(scope["path"])
+            else None
+        )
+        if problem is None:
+            await self.app(scope, receive, send)
+            return
+        response = error_response(401, "unauthorized", problem)
+        response.headers["WWW-Authenticate"] = "Bearer"
+        await response(scope, receive, send)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from runagent_pulse.api.auth import require_api_key
+from runagent_pulse.api.auth import bearer
 from runagent_pulse.service import Services
 
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -51,8 +51,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def v1_router(**kwargs: Any) -> APIRouter:
-    """A router under ``/v1`` whose every route requires the API key and documents Pulse's
-    error responses."""
-    return APIRouter(
-        prefix="/v1", dependencies=[Depends(require_api_key)], responses=ERRORS, **kwargs
-    )
+    """A router under ``/v1`` that documents the API key (``RequireApiKey`` enforces it) and
+    Pulse's error responses."""
+    return APIRouter(prefix="/v1", dependencies=[Depends(bearer)], responses=ERRORS, **kwargs)

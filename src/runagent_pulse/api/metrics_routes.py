@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
-from runagent_pulse.api.auth import require_api_key
+from runagent_pulse.api.auth import bearer
 from runagent_pulse.api.deps import ERRORS, Svc
 from runagent_pulse.observability.metrics import CONTENT_TYPE
 
@@ -13,7 +13,7 @@ from runagent_pulse.observability.metrics import CONTENT_TYPE
 def metrics_router(*, public: bool) -> APIRouter:
     router = APIRouter(
         tags=["system"],
-        dependencies=[] if public else [Depends(require_api_key)],
+        dependencies=[] if public else [Depends(bearer)],  # RequireApiKey enforces it
         responses={401: ERRORS[401]},
     )
 

@@ -17,7 +17,8 @@ from runagent_pulse.cli.when_cmd import when
 
 EPILOG = """\
 Exit codes: 0 ok; 1 server or connection error (or a waited-for run failed);
-2 bad input (usage, validation, auth, conflict); 3 not found; 4 timeout.
+2 bad input (usage, validation, auth, conflict; a server refused to start); 3 not found;
+4 timeout; 5 a server's port is in use.
 """
 
 app = typer.Typer(

@@ -19,6 +19,7 @@ EXIT_SERVER = 1  # server or connection error (and a waited-for run that failed)
 EXIT_INPUT = 2  # bad input: usage errors and 4xx validation/auth/conflict answers
 EXIT_NOT_FOUND = 3
 EXIT_TIMEOUT = 4
+EXIT_PORT_IN_USE = 5  # a server command's port is taken
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 

@@ -31,14 +31,18 @@ webhook_app = typer.Typer(help="Webhook signing.", no_args_is_help=True)
 
 
 def run_configured(fn: Callable[..., R], **kwargs: Any) -> R:
-    """Call a server entry point; an invalid setting prints its message and exits 2."""
+    """Call a server entry point. A refusal to start prints its message and exits: 2 for an
+    invalid setting or a SQLite database another node uses, 5 for a port in use."""
     try:
         return fn(**kwargs)
     except Exception as exc:
         from runagent_pulse.config import ConfigError
+        from runagent_pulse.server import DatabaseInUse, PortInUse
 
-        if isinstance(exc, ConfigError):
+        if isinstance(exc, ConfigError | DatabaseInUse):
             raise output.fail(str(exc), output.EXIT_INPUT) from None
+        if isinstance(exc, PortInUse):
+            raise output.fail(str(exc), output.EXIT_PORT_IN_USE) from None
         raise
 
 
@@ -75,15 +79,30 @@ def db_upgrade(database_url: DatabaseUrl = None) -> None:
 
 
 def webhook_handler(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
+    host: Annotated[
+        str | None,
+        typer.Option(
+            help="Interface to listen on (default: 0.0.0.0 with PULSE_WEBHOOK_SECRET, "
+            "127.0.0.1 without).",
+            show_default=False,
+        ),
+    ] = None,
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 3001,
     results_dir: Annotated[
         Path, typer.Option(help="Where each result is kept as <task_id>.json.")
     ] = Path("./webhook-results"),
+    public_reads: Annotated[
+        bool,
+        typer.Option(
+            "--public-reads",
+            help="Serve GET /results… to anyone, without the read token.",
+        ),
+    ] = False,
 ) -> None:
     """Run the results receiver (POST /results, GET /results/{task_id}).
 
-    Signatures are verified when PULSE_WEBHOOK_SECRET is set.
+    With PULSE_WEBHOOK_SECRET set, posts must be signed with it and reads must send
+    'Authorization: Bearer <read token>' (see `pulse webhook read-token`).
     """
     from runagent_pulse.webhook_handler import serve as serve_handler
 
@@ -93,6 +112,7 @@ def webhook_handler(
         port=port,
         results_dir=results_dir,
         secret=os.environ.get("PULSE_WEBHOOK_SECRET"),
+        public_reads=public_reads,
     )
 
 
@@ -102,3 +122,13 @@ def webhook_secret(database_url: DatabaseUrl = None) -> None:
     from runagent_pulse.server import show_webhook_secret
 
     typer.echo(run_configured(show_webhook_secret, database_url=database_url))
+
+
+@webhook_app.command("read-token")
+def webhook_read_token(database_url: DatabaseUrl = None) -> None:
+    """Print the token the webhook handler's GET routes require (whrt_…), derived from the
+    webhook secret (PULSE_WEBHOOK_SECRET, else the server's)."""
+    from runagent_pulse.server import show_webhook_secret
+    from runagent_pulse.webhook_handler import read_token
+
+    typer.echo(read_token(run_configured(show_webhook_secret, database_url=database_url)))

@@ -72,6 +72,8 @@ RUN_TRANSITIONS: dict[RunStatus, frozenset[RunStatus]] = {
     RunStatus.SCHEDULED: frozenset({RunStatus.RUNNING, RunStatus.CANCELLED, RunStatus.SKIPPED}),
     RunStatus.RUNNING: frozenset(
         {RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.CANCELLED}
+        # back in the queue: its node died while it waited for a worker (its agent never began)
+        | {RunStatus.SCHEDULED}
     ),
 }
 

@@ -26,7 +26,7 @@ from runagent_pulse.engine.events import RunEventLog
 from runagent_pulse.engine.planning import ScheduleCache, plan_claim
 from runagent_pulse.engine.runner import CancelReason, execute_run
 from runagent_pulse.engine.writer import AfterRecord, CompletionWriter
-from runagent_pulse.executors.base import Executor
+from runagent_pulse.executors.base import AGENT_STARTED, Executor
 from runagent_pulse.executors.registry import ExecutorRegistry
 from runagent_pulse.observability import tracing
 from runagent_pulse.observability.metrics import Metrics
@@ -53,17 +53,18 @@ def default_node_id() -> str:
 
 
 def _log_unsuccessful(row: Row, outcome: Outcome) -> None:
-    """One line per run that did not succeed: ids, the error type and (shortened) message,
-    never params or results."""
+    """One line per run that did not succeed: ids and the error type. Not the message: agents
+    and remote services write anything there (a URL with its token, say); it is read with the
+    run (``pulse runs show``, ``GET /v1/runs/{id}``)."""
     log.warning(
-        "run %s of task %s (attempt %s, %s) %s: %s: %s",
+        "run %s of task %s (attempt %s, %s) %s: %s (the message: pulse runs show %s)",
         row["id"],
         row["task_id"],
         row["attempt"],
         row["executor"],
         outcome.status,
         outcome.error_type,
-        (outcome.error_message or "")[:300],
+        row["id"],
         extra={
             "action": f"run_{outcome.status}",
             "run_id": row["id"],
@@ -345,6 +346,34 @@ class Engine:
             except Exception:
                 log.exception("heartbeat or recovery failed; retrying")
 
+    async def _requeue_unstarted(self, expired: list[Row], now: datetime) -> set[str]:
+        """Put back in the queue the expired runs whose agent never began (they waited for a
+        worker when their node died): same attempt, due now. Returns their ids."""
+        reporting = [n for n in self.executors.names() if self.executors.get(n).reports_start]
+        async with self.db.write() as conn:
+            requeued = await claims.requeue_unstarted(
+                conn, expired, reporting=reporting, started_kind=AGENT_STARTED, now=now
+            )
+        for run in requeued:
+            log.warning(
+                "run %s of task %s requeued: node %s stopped before its agent started "
+                "(attempt %s kept)",
+                run["id"],
+                run["task_id"],
+                run["lease_owner"],
+                run["attempt"],
+                extra={
+                    "action": "run_requeued",
+                    "run_id": run["id"],
+                    "task_id": run["task_id"],
+                    "node": run["lease_owner"],
+                    "attempt": run["attempt"],
+                },
+            )
+        if requeued:
+            self._wake.set()
+        return {run["id"] for run in requeued}
+
     async def heartbeat(self) -> None:
         """Extend this node's leases and record that it is alive."""
         await self.clock.sync()
@@ -362,6 +391,9 @@ class Engine:
         now = self.clock.now()
         async with self.db.read() as conn:
             expired = await claims.expired_leases(conn, now=now, limit=1000)
+        expired = [row for row in expired if row["id"] not in self._active]
+        requeued = await self._requeue_unstarted(expired, now)
+        expired = [row for row in expired if row["id"] not in requeued]
         outcomes = [
             Outcome(
                 row["id"],
@@ -375,7 +407,6 @@ class Engine:
                 expected_owner=row["lease_owner"],
             )
             for row in expired
-            if row["id"] not in self._active
         ]
         if not outcomes:
             return 0

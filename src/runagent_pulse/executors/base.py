@@ -54,10 +54,18 @@ class Availability:
     """Why it is unavailable (or what it cannot do), with the setting that changes it."""
 
 
+AGENT_STARTED = "agent_started"
+"""The run event an executor that queues runs records when the agent really begins."""
+
+
 class Executor(abc.ABC):
     """One execution backend (``local``, ``echo``, ``http``, ``serverless``, ``team``)."""
 
     name: ClassVar[str]
+    reports_start: ClassVar[bool] = False
+    """True when a claimed run may wait inside the executor (for a worker) before its agent
+    starts; such an executor records :data:`AGENT_STARTED` when it does, and a run whose node
+    died before that event is put back in the queue without using an attempt."""
 
     def validate_target(self, agent_id: str, entrypoint_tag: str) -> None:  # noqa: B027
         """Check at create time that the target can exist.

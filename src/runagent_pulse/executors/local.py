@@ -53,7 +53,7 @@ import runagent_pulse
 from runagent_pulse.common.agent_env import agent_environment
 from runagent_pulse.common.agent_targets import check_target
 from runagent_pulse.domain.errors import ExecutionError, ResultNotSerializable
-from runagent_pulse.executors.base import ExecutionContext, Executor
+from runagent_pulse.executors.base import AGENT_STARTED, ExecutionContext, Executor
 from runagent_pulse.executors.local_worker import HEADER, MSG_OK, MSG_READY
 
 __all__ = ["LocalExecutor"]
@@ -175,6 +175,7 @@ class LocalExecutor(Executor):
     """Run ``agent_id:entrypoint_tag`` from ``agent_paths`` in a pool of ``workers`` processes."""
 
     name: ClassVar[str] = "local"
+    reports_start: ClassVar[bool] = True  # a run may wait here for a free worker
 
     def __init__(
         self,
@@ -281,6 +282,7 @@ class LocalExecutor(Executor):
                 if worker is not None:
                     self._discard(worker)
                 worker = slot.worker = await self._spawn()
+            ctx.event(AGENT_STARTED, worker=worker.pid)
             try:
                 reply = await worker.request(body)
             except asyncio.CancelledError:

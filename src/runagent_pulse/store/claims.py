@@ -20,7 +20,7 @@ from runagent_pulse.store.sql import (
     lock_in_order,
     run_row,
 )
-from runagent_pulse.store.tables import runs, tasks
+from runagent_pulse.store.tables import run_events, runs, tasks
 from runagent_pulse.store.transitions import move_runs, report_lost
 
 DUE_COLUMNS = (
@@ -227,6 +227,50 @@ async def heartbeat(conn: AsyncConnection, *, owner: str, lease_until: datetime)
             )
         ).all()
     )
+
+
+async def requeue_unstarted(
+    conn: AsyncConnection,
+    expired: list[Row],
+    *,
+    reporting: list[str],
+    started_kind: str,
+    now: datetime,
+) -> list[Row]:
+    """Of ``expired`` runs (``id``, ``lease_owner``), put back in the queue those whose executor
+    is one of ``reporting`` and which have no ``started_kind`` event: their agent never began,
+    so they are due again now with the same attempt. Returns the runs requeued."""
+    if not expired or not reporting:
+        return []
+    started = sa.exists().where(run_events.c.run_id == runs.c.id, run_events.c.kind == started_kind)
+    candidates = await fetch_all(
+        conn,
+        sa.select(runs.c.id, runs.c.task_id, runs.c.lease_owner, runs.c.attempt).where(
+            runs.c.id.in_([row["id"] for row in expired]),
+            runs.c.executor.in_(reporting),
+            ~started,
+        ),
+    )
+    requeued = []
+    for run in candidates:
+        changed = await conn.execute(
+            move_runs(
+                RunStatus.RUNNING,
+                RunStatus.SCHEDULED,
+                runs.c.id == run["id"],
+                runs.c.lease_owner == run["lease_owner"],
+            ).values(
+                due_at=now,
+                started_at=None,
+                lease_owner=None,
+                lease_expires_at=None,
+                node=None,
+                executor=None,
+            )
+        )
+        if changed.rowcount:
+            requeued.append(run)
+    return requeued
 
 
 async def expired_leases(conn: AsyncConnection, *, now: datetime, limit: int) -> list[Row]:

@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import asyncpg
-import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from runagent_pulse.store.types import dump_json, load_json
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 LOST_RACE_STATES = frozenset({"40P01", "40001"})
@@ -58,10 +59,6 @@ def retry_lost_races(operation: Callable[P, Awaitable[T]]) -> Callable[P, Awaita
     return attempt
 
 
-def _json_dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
-
-
 def sqlite_file(url: str) -> Path | None:
     """The database file of a SQLite URL (None for other backends or in-memory databases)."""
     parsed = make_url(url)
@@ -86,8 +83,11 @@ class Database:
         if file is not None:
             file.parent.mkdir(parents=True, exist_ok=True)
         options: dict[str, Any] = {
-            "json_serializer": _json_dumps,
-            "json_deserializer": orjson.loads,
+            "json_serializer": dump_json,
+            "json_deserializer": load_json,
+            # SQL parameters hold secrets (http task headers, callback and webhook secrets):
+            # never in the sqlalchemy.engine log nor in the text of an error.
+            "hide_parameters": True,
         }
         if self.backend != "sqlite":
             options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
@@ -121,26 +121,39 @@ class Database:
             connection.exec_driver_sql(f"BEGIN {mode}")
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A read-write transaction, committed on exit and rolled back on error."""
+    async def write(self, *, schema_change: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A read-write transaction, committed on exit and rolled back on error.
+
+        ``schema_change`` (migrations): on SQLite the transaction runs with foreign keys off,
+        because rebuilding a table drops it, which would otherwise delete every row referencing
+        it (``ON DELETE CASCADE``); they are checked before the commit instead.
+        """
         began = time.perf_counter()
         try:
-            async with self._write() as conn:
+            async with self._write(schema_change) as conn:
                 yield conn
         finally:
             if self.observe is not None:
                 self.observe("write", time.perf_counter() - began)
 
     @asynccontextmanager
-    async def _write(self) -> AsyncIterator[AsyncConnection]:
+    async def _write(self, schema_change: bool) -> AsyncIterator[AsyncConnection]:
         if self._write_lock is None:
             async with self.engine.begin() as conn:
                 yield conn
             return
         async with self._write_lock, self.engine.connect() as conn:
-            conn = await conn.execution_options(pulse_begin="IMMEDIATE")
-            async with conn.begin():
-                yield conn
+            if schema_change:
+                await _set_foreign_keys(conn, on=False)
+            try:
+                conn = await conn.execution_options(pulse_begin="IMMEDIATE")
+                async with conn.begin():
+                    yield conn
+                    if schema_change:
+                        await _check_foreign_keys(conn)
+            finally:
+                if schema_change:
+                    await _set_foreign_keys(conn, on=True)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -175,6 +188,21 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def _set_foreign_keys(conn: AsyncConnection, *, on: bool) -> None:
+    """SQLite's ``PRAGMA foreign_keys``, set on the driver: it is a no-op inside a transaction,
+    so it must not go through SQLAlchemy, which would begin one first."""
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+    cursor = await driver.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    await cursor.close()
+
+
+async def _check_foreign_keys(conn: AsyncConnection) -> None:
+    dangling = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).first()
+    if dangling is not None:
+        raise RuntimeError(f"a schema change left a dangling foreign key: {tuple(dangling)}")
 
 
 class Listener:

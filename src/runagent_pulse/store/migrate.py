@@ -6,7 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.ext.asyncio import AsyncConnection
+
+from runagent_pulse.store.database import Database
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -18,12 +19,13 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-async def upgrade(conn: AsyncConnection, url: str) -> None:
-    """Bring the database behind ``conn`` to the newest revision."""
+async def upgrade(db: Database, revision: str = "head") -> None:
+    """Bring ``db`` to ``revision`` (the newest by default), in one transaction."""
 
     def _upgrade(sync_conn: object) -> None:
-        config = alembic_config(url)
+        config = alembic_config(db.url)
         config.attributes["connection"] = sync_conn
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
 
-    await conn.run_sync(_upgrade)
+    async with db.write(schema_change=True) as conn:
+        await conn.run_sync(_upgrade)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from runagent_pulse.store.types import UTCDateTime
+from runagent_pulse.store.types import JSONValue, UTCDateTime
 
 metadata = sa.MetaData(
     naming_convention={
@@ -23,16 +23,16 @@ tasks = sa.Table(
     sa.Column("agent_id", sa.String(200), nullable=False),
     sa.Column("entrypoint_tag", sa.String(200), nullable=False),
     sa.Column("executor_type", sa.String(40), nullable=False),
-    sa.Column("params", sa.JSON, nullable=False),
-    sa.Column("metadata", sa.JSON, nullable=False),
+    sa.Column("params", JSONValue, nullable=False),
+    sa.Column("metadata", JSONValue, nullable=False),
     sa.Column("user_id", sa.String(200)),
     sa.Column("persistent_memory", sa.Boolean, nullable=False, default=False),
     sa.Column("callback_url", sa.String(2048)),
     sa.Column("callback_secret", sa.String(200)),
     sa.Column("when_text", sa.String(200), nullable=False),
     sa.Column("timezone", sa.String(64), nullable=False),
-    sa.Column("repeat", sa.JSON),
-    sa.Column("trigger_spec", sa.JSON, nullable=False),
+    sa.Column("repeat", JSONValue),
+    sa.Column("trigger_spec", JSONValue, nullable=False),
     sa.Column("timeout_seconds", sa.Float, nullable=False),
     sa.Column("retry_max_attempts", sa.Integer, nullable=False),
     sa.Column("retry_backoff_seconds", sa.Float, nullable=False),
@@ -80,7 +80,7 @@ runs = sa.Table(
     sa.Column("started_at", UTCDateTime),
     sa.Column("finished_at", UTCDateTime),
     sa.Column("duration_ms", sa.Integer),
-    sa.Column("result", sa.JSON),
+    sa.Column("result", JSONValue),
     sa.Column("error_type", sa.String(200)),
     sa.Column("error_message", sa.Text),
     sa.Column("skip_reason", sa.String(500)),
@@ -125,7 +125,7 @@ deliveries = sa.Table(
     sa.Column("task_id", sa.String(40), nullable=False),
     sa.Column("webhook_id", sa.String(60), nullable=False),
     sa.Column("url", sa.String(2048), nullable=False),
-    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("payload", JSONValue, nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("next_attempt_at", UTCDateTime),
@@ -167,7 +167,7 @@ teams = sa.Table(
     sa.Column("id", sa.String(40), primary_key=True),
     sa.Column("name", sa.String(64), nullable=False, unique=True),
     sa.Column("runtime", sa.String(20), nullable=False),
-    sa.Column("agents", sa.JSON, nullable=False),
+    sa.Column("agents", JSONValue, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
@@ -185,7 +185,7 @@ deployments = sa.Table(
     sa.Column("team_name", sa.String(64), nullable=False),
     sa.Column("runtime", sa.String(20), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
-    sa.Column("agents", sa.JSON, nullable=False),
+    sa.Column("agents", JSONValue, nullable=False),
     sa.Column("node", sa.String(100), nullable=False),
     sa.Column("error", sa.Text),
     sa.Column("created_at", UTCDateTime, nullable=False),
@@ -213,7 +213,7 @@ conversation = sa.Table(
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("sender", sa.String(100), nullable=False),
     sa.Column("recipient", sa.String(100), nullable=False),
-    sa.Column("content", sa.JSON),
+    sa.Column("content", JSONValue),
     sa.Column("at", UTCDateTime, nullable=False),
 )
 
@@ -227,7 +227,7 @@ run_events = sa.Table(
     ),
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("kind", sa.String(40), nullable=False),
-    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("data", JSONValue, nullable=False),
     sa.Column("at", UTCDateTime, nullable=False),
     sa.Index("ix_run_events_run_id_id", "run_id", "id"),
 )

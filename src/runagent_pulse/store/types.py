@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
@@ -28,3 +29,40 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
             return None
         instant: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
         return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+
+
+def dump_json(value: Any) -> str:
+    """The JSON text of ``value``. Integers must fit in 64 bits (-2^63 … 2^64 - 1): beyond
+    that orjson raises ``TypeError`` (the API and the executors refuse such values first)."""
+    return orjson.dumps(value).decode()
+
+
+def load_json(text: str | bytes) -> Any:
+    return orjson.loads(text)
+
+
+class JSONValue(sa.types.TypeDecorator[Any]):
+    """Any JSON value (object, array, string, number, ``true``/``false``, ``null``), exactly.
+
+    PostgreSQL: ``json``, which keeps the text as written. SQLite: ``TEXT``. A column declared
+    ``JSON`` there has numeric affinity, so SQLite turned the text of a bare number into an
+    INTEGER or REAL (which the decoder could not read, and which lost digits beyond 2^63).
+    Python ``None`` is stored as the JSON ``null`` on both.
+    """
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.Text())
+        return dialect.type_descriptor(sa.JSON())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        # PostgreSQL's JSON type encodes with the engine's serializer (dump_json).
+        return dump_json(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if dialect.name != "sqlite" or value is None:
+            return value
+        return load_json(value)

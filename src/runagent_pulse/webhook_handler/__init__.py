@@ -1,6 +1,7 @@
 """The results receiver service (``pulse webhook-handler``)."""
 
 from runagent_pulse.webhook_handler.app import create_app, serve
-from runagent_pulse.webhook_handler.storage import ResultStore, UnsafeNameError, safe_name
+from runagent_pulse.webhook_handler.read_token import read_token
+from runagent_pulse.webhook_handler.storage import ResultStore, UnsafeNameError, storage_name
 
-__all__ = ["ResultStore", "UnsafeNameError", "create_app", "safe_name", "serve"]
+__all__ = ["ResultStore", "UnsafeNameError", "create_app", "read_token", "serve", "storage_name"]

@@ -1,25 +1,33 @@
 """The results receiver: a small FastAPI app that stores each callback as JSON files.
 
-``POST /results`` takes the callback payload (verifying its Standard Webhooks signature when a
-secret is set), ``GET /results/{task_id}`` returns the latest result, ``GET
-/results/{task_id}/runs`` every stored run, ``GET /results`` an index, ``GET /health`` liveness.
+``POST /results`` takes the callback payload, verifying its Standard Webhooks signature when a
+secret is set. ``GET /results/{task_id}`` returns the latest result, ``GET
+/results/{task_id}/runs`` every stored run, ``GET /results`` an index: they need
+``Authorization: Bearer <read token>`` (:func:`read_token` of the secret, printed by ``pulse
+webhook read-token``) unless the handler was started with public reads. ``GET /health`` is
+liveness.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import anyio
 import orjson
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from runagent_pulse import __version__
+from runagent_pulse.common.bearer import bearer_token, same_token
+from runagent_pulse.common.listener import bind_listener
 from runagent_pulse.delivery.signing import SignatureError, decode_secret, verify
-from runagent_pulse.webhook_handler.storage import ResultStore, UnsafeNameError, safe_name
+from runagent_pulse.observability.log_setup import configure_logging
+from runagent_pulse.webhook_handler.read_token import read_token
+from runagent_pulse.webhook_handler.storage import ResultStore, UnsafeNameError, storage_name
 
 logger = logging.getLogger("runagent_pulse.webhook_handler")
 
@@ -63,25 +71,69 @@ def _validate(body: bytes) -> dict[str, Any]:
     for key in ("task_id", "execution_id"):
         if not isinstance(payload.get(key), str):
             raise ValueError(f"{key} is required and must be a string")
-        safe_name(payload[key], key)
+        storage_name(payload[key], key)
     return payload
 
 
-def create_app(results_dir: Path, secret: str | None) -> FastAPI:
+class ReadRefused(Exception):
+    """A GET without the right read token (401), or any GET when reads are off (403)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _read_guard(secret: str | None, public_reads: bool) -> Callable[[Request], None]:
+    """The dependency every GET route of results runs first."""
+    expected = read_token(secret).encode() if secret else None
+
+    def check(request: Request) -> None:
+        if public_reads:
+            return
+        if expected is None:
+            raise ReadRefused(
+                403,
+                "reading results is off: this handler has no PULSE_WEBHOOK_SECRET to derive a "
+                "read token from; set it (and send the token `pulse webhook read-token` prints), "
+                "or start the handler with --public-reads",
+            )
+        token = bearer_token(request.headers.get("authorization", "").encode("latin-1"))
+        if token is None or not same_token(token, expected):
+            raise ReadRefused(
+                401,
+                "reading results needs 'Authorization: Bearer <read token>'; "
+                "`pulse webhook read-token` prints it (run with the same PULSE_WEBHOOK_SECRET)",
+            )
+
+    return check
+
+
+def create_app(results_dir: Path, secret: str | None, *, public_reads: bool = False) -> FastAPI:
     """The webhook-handler app storing results under ``results_dir``.
 
     With ``secret`` (a ``whsec_`` secret, e.g. ``PULSE_WEBHOOK_SECRET``) every POST must carry a
-    valid signature no older than five minutes. Raises ``ValueError`` for a malformed secret.
+    valid signature no older than five minutes, and the GET routes the secret's read token.
+    Without it the GET routes are off, unless ``public_reads``. Raises ``ValueError`` for a
+    malformed secret.
     """
     if secret:
         decode_secret(secret)
     store = ResultStore(Path(results_dir))
     app = FastAPI(title="Pulse webhook handler", version=__version__)
     app.state.store = store
+    reads = APIRouter(dependencies=[Depends(_read_guard(secret, public_reads))])
+
+    @app.exception_handler(ReadRefused)
+    async def _refused(_: Request, exc: ReadRefused) -> JSONResponse:
+        response = _error(exc.status, exc.message)
+        if exc.status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
-        return {"status": "ok", "signatures": bool(secret), "results_dir": str(store.root)}
+        return {"status": "ok", "signatures": bool(secret), "public_reads": public_reads}
 
     @app.post("/results", response_model=None)
     async def receive(request: Request) -> dict[str, Any] | JSONResponse:
@@ -116,51 +168,90 @@ def create_app(results_dir: Path, secret: str | None) -> FastAPI:
             return {"status": "duplicate", "task_id": task_id, "execution_id": execution_id}
         logger.info(
             "task=%s execution=%s status=%s time=%sms",
-            task_id,
-            execution_id,
+            _printable(task_id),
+            _printable(execution_id),
             _printable(payload.get("status")),
             _printable(payload.get("execution_time_ms")),
         )
         return {"status": "stored", "task_id": task_id, "execution_id": execution_id}
 
-    @app.get("/results")
+    @reads.get("/results")
     async def index() -> dict[str, Any]:
         tasks = await anyio.to_thread.run_sync(store.index)
         return {"tasks": tasks, "count": len(tasks)}
 
-    @app.get("/results/{task_id}", response_model=None)
+    @reads.get("/results/{task_id}", response_model=None)
     async def latest(task_id: str) -> Any:
         payload = await anyio.to_thread.run_sync(store.latest, task_id)
         if payload is None:
             return _error(404, f"no result stored for task {_printable(task_id)!r}")
         return JSONResponse(payload)
 
-    @app.get("/results/{task_id}/runs", response_model=None)
+    @reads.get("/results/{task_id}/runs", response_model=None)
     async def runs(task_id: str) -> Any:
         found = await anyio.to_thread.run_sync(store.runs, task_id)
         if found is None:
             return _error(404, f"no runs stored for task {_printable(task_id)!r}")
         return {"task_id": task_id, "runs": found, "count": len(found)}
 
+    app.include_router(reads)
     return app
 
 
+LOOPBACK = "127.0.0.1"
+ANY_INTERFACE = "0.0.0.0"
+
+
 def serve(
-    host: str = "0.0.0.0",
+    host: str | None = None,
     port: int = 3001,
     results_dir: Path = Path("./webhook-results"),
     secret: str | None = None,
+    public_reads: bool = False,
 ) -> None:
-    """Run the webhook handler with uvicorn until interrupted (``pulse webhook-handler``)."""
+    """Run the webhook handler with uvicorn until interrupted (``pulse webhook-handler``).
+
+    ``host`` defaults to every interface with a secret, and to 127.0.0.1 without one (then
+    anyone who reaches the port could post results).
+
+    Raises:
+        PortInUse: the port is taken (checked before anything starts).
+    """
     import uvicorn
 
-    if not logger.handlers and not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    logger.setLevel(logging.INFO)
-    app = create_app(results_dir, secret)
-    logger.info(
-        "webhook handler storing results in %s (signatures %s)",
-        Path(results_dir).resolve(),
-        "required" if secret else "not checked: set PULSE_WEBHOOK_SECRET to require them",
-    )
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    configure_logging()
+    host = host or (ANY_INTERFACE if secret else LOOPBACK)
+    with bind_listener(host, port) as listener:
+        app = create_app(results_dir, secret, public_reads=public_reads)
+        logger.info(
+            "webhook handler on http://%s:%d, storing results in %s",
+            host,
+            port,
+            Path(results_dir).resolve(),
+        )
+        _log_exposure(host, port, secret, public_reads)
+        config = uvicorn.Config(app, log_config=None, log_level=None)
+        uvicorn.Server(config).run(sockets=[listener])
+
+
+def _log_exposure(host: str, port: int, secret: str | None, public_reads: bool) -> None:
+    """Say, loudly when it is open, who may post and read results."""
+    if secret:
+        logger.info("POST /results: only callbacks signed with PULSE_WEBHOOK_SECRET are stored")
+    else:
+        reach = "this machine" if host in (LOOPBACK, "::1", "localhost") else f"{host}:{port}"
+        logger.warning(
+            "POST /results is UNAUTHENTICATED: anyone who can reach %s can store fake results. "
+            "Set PULSE_WEBHOOK_SECRET (the Pulse server's: `pulse webhook secret`) to accept "
+            "only signed callbacks.",
+            reach,
+        )
+    if public_reads:
+        logger.warning("GET /results routes are PUBLIC (--public-reads): anyone can read results")
+    elif secret:
+        logger.info(
+            "GET /results routes need 'Authorization: Bearer <read token>' "
+            "(`pulse webhook read-token` prints it)"
+        )
+    else:
+        logger.info("GET /results routes are off: no secret to derive a read token from")

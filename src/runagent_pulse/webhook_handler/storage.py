@@ -2,12 +2,15 @@
 
 Layout::
 
-    <results_dir>/<task_id>.json                  latest payload of the task (exactly as received)
-    <results_dir>/<task_id>/<execution_id>.json   every run kept
-    <results_dir>/.seen/<sha256 of webhook-id>    ids already stored (dedupe across restarts)
+    <results_dir>/<task>.json                  latest payload of the task (exactly as received)
+    <results_dir>/<task>/<execution>.json      every run kept
+    <results_dir>/.seen/<sha256 of webhook-id> ids already stored (dedupe across restarts)
 
-Names are accepted only when made of ``A-Z a-z 0-9 . _ -`` (1-128 characters, not starting with a
-dot); anything else is refused, never rewritten, so two ids can never collide on one file.
+``<task>`` and ``<execution>`` are the ids as file names (:func:`storage_name`): ``a-z``,
+``0-9``, ``_`` and ``-`` stand for themselves, so Pulse's ids (``tsk_0193…``) are their own file
+names; every other character is ``%XX`` per UTF-8 byte. Two ids never share a name (also on a
+case-insensitive disk: capitals are escaped), a name never holds a dot (so ``<task>.json``, the
+``<task>`` folder and ``.seen`` never meet), and nothing can point outside the folder.
 """
 
 from __future__ import annotations
@@ -15,35 +18,58 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import re
 import tempfile
 import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import orjson
 
-MAX_NAME_LENGTH = 128
-_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
+MAX_ID_LENGTH = 128
+MAX_NAME_BYTES = 240
+"""Longest file name an id may take (``.json`` added stays under common 255-byte limits)."""
 SEEN_DIR = ".seen"
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
 class UnsafeNameError(ValueError):
-    """A task or execution id that cannot be used as a file name."""
+    """A task or execution id that cannot be stored (or read back by URL)."""
 
 
-def safe_name(value: object, what: str) -> str:
-    """``value`` unchanged when it is a safe file name, else :class:`UnsafeNameError`."""
+def storage_name(value: object, what: str) -> str:
+    """The file name of the id ``value`` (see the module docstring); one-to-one.
+
+    Raises:
+        UnsafeNameError: ``value`` is not a string of 1 to 128 characters, is ``.`` or ``..``,
+            holds ``/`` (neither can be addressed in a URL path), or its name is too long.
+    """
     if not isinstance(value, str) or not value:
         raise UnsafeNameError(f"{what} must be a non-empty string")
-    if len(value) > MAX_NAME_LENGTH:
-        raise UnsafeNameError(f"{what} is longer than {MAX_NAME_LENGTH} characters")
-    if not _NAME.fullmatch(value):
-        raise UnsafeNameError(
-            f"{what} may contain only letters, digits, '.', '_' and '-' and may not start with '.'"
+    if len(value) > MAX_ID_LENGTH:
+        raise UnsafeNameError(f"{what} is longer than {MAX_ID_LENGTH} characters")
+    if "/" in value or value in (".", ".."):
+        raise UnsafeNameError(f"{what} may not contain '/' nor be '.' or '..'")
+    try:
+        name = "".join(
+            char if char in _PLAIN else "".join(f"%{byte:02X}" for byte in char.encode())
+            for char in value
         )
-    return value
+    except UnicodeEncodeError:  # a lone surrogate
+        raise UnsafeNameError(f"{what} is not valid Unicode text") from None
+    if len(name) > MAX_NAME_BYTES:
+        raise UnsafeNameError(f"{what} is too long once escaped for a file name")
+    return name
+
+
+def stored_id(name: str) -> str | None:
+    """The id a file name (without ``.json``) stands for; None for a name Pulse did not write."""
+    try:
+        value = unquote(name, errors="strict")
+        return value if storage_name(value, "id") == name else None
+    except (UnicodeDecodeError, UnsafeNameError):
+        return None
 
 
 class ResultStore:
@@ -63,11 +89,11 @@ class ResultStore:
         return path
 
     def latest_path(self, task_id: str) -> Path:
-        return self._inside(safe_name(task_id, "task_id") + ".json")
+        return self._inside(storage_name(task_id, "task_id") + ".json")
 
     def run_path(self, task_id: str, execution_id: str) -> Path:
-        task = safe_name(task_id, "task_id")
-        return self._inside(task, safe_name(execution_id, "execution_id") + ".json")
+        task = storage_name(task_id, "task_id")
+        return self._inside(task, storage_name(execution_id, "execution_id") + ".json")
 
     def _write(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -129,7 +155,7 @@ class ResultStore:
     def runs(self, task_id: str) -> list[Any] | None:
         """Every stored run of a task, newest first; ``None`` when the task has none."""
         try:
-            folder = self._inside(safe_name(task_id, "task_id"))
+            folder = self._inside(storage_name(task_id, "task_id"))
         except UnsafeNameError:
             return None
         if not folder.is_dir():
@@ -151,11 +177,11 @@ class ResultStore:
         """One entry per task: id, number of stored runs, latest status and timestamp."""
         tasks = []
         for path in sorted(self.root.glob("*.json")):
-            if path.name.startswith("."):
+            task_id = stored_id(path.name[: -len(".json")])
+            if task_id is None:
                 continue
             payload = _read(path)
-            task_id = path.name[: -len(".json")]
-            folder = self.root / task_id
+            folder = path.with_suffix("")
             count = (
                 sum(1 for p in folder.glob("*.json") if not p.name.startswith("."))
                 if folder.is_dir()

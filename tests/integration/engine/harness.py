@@ -95,8 +95,7 @@ class Harness:
         return TaskService(self.engine, SERVICE_DEFAULTS)
 
     async def start(self) -> None:
-        async with self.db.write() as conn:
-            await upgrade(conn, self.url)
+        await upgrade(self.db)
         await self.engine.start()
 
     async def restart(self) -> None:

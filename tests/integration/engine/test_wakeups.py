@@ -98,8 +98,7 @@ class AheadClock(SystemClock):
 async def test_the_database_clock_corrects_a_node_clock_that_runs_ahead(postgres_url: str) -> None:
     db = Database(postgres_url)
     try:
-        async with db.write() as conn:
-            await upgrade(conn, postgres_url)
+        await upgrade(db)
         clock = DatabaseClock(AheadClock(), db.server_time)
         await clock.sync()
         assert abs((clock.now() - await db.server_time()).total_seconds()) < 1.0

@@ -184,6 +184,15 @@ async def test_non_json_result(shared: LocalExecutor) -> None:
     assert info.value.retryable is False
 
 
+@in_shared_loop
+async def test_integers_are_kept_up_to_64_bits_and_refused_beyond(shared: LocalExecutor) -> None:
+    assert await run(shared, "simple_agent", "two_to_the", power=64 - 1) == 2**63
+    with pytest.raises(ResultNotSerializable) as info:
+        await run(shared, "simple_agent", "two_to_the", power=64)
+    assert "64-bit" in info.value.message
+    assert info.value.retryable is False
+
+
 @pytest.mark.parametrize(("tag", "fragment"), [("crash", "exit code 1"), ("segfault", "SIGSEGV")])
 async def test_crash_fails_the_run_and_the_pool_recovers(
     local: LocalExecutor, tag: str, fragment: str

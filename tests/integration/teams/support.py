@@ -59,8 +59,7 @@ class TeamNode:
         self.service = TaskService(self.engine, SERVICE_DEFAULTS)
 
     async def start(self) -> TeamNode:
-        async with self.db.write() as conn:
-            await upgrade(conn, self.url)
+        await upgrade(self.db)
         await self.engine.start()
         return self
 

@@ -1,4 +1,5 @@
-"""The webhook handler: storing, reading back, signatures, duplicates, path traversal."""
+"""The webhook handler: storing, reading back, signatures, read tokens, duplicates, file
+names and path traversal."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -17,7 +19,7 @@ import uvicorn
 from standardwebhooks.webhooks import Webhook
 
 from runagent_pulse.delivery import encode_payload, generate_secret, webhook_headers
-from runagent_pulse.webhook_handler import create_app
+from runagent_pulse.webhook_handler import create_app, read_token
 
 
 def payload(task_id: str = "tsk_1", execution_id: str = "run_1", **extra: Any) -> dict[str, Any]:
@@ -33,8 +35,12 @@ def payload(task_id: str = "tsk_1", execution_id: str = "run_1", **extra: Any) -
 
 
 def client_for(results: Path, secret: str | None = None) -> httpx.AsyncClient:
-    app = create_app(results, secret)
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://handler")
+    """A client of a handler whose reads it may make: with the secret's read token, or
+    public reads when there is no secret."""
+    app = create_app(results, secret, public_reads=secret is None)
+    headers = {"authorization": f"Bearer {read_token(secret)}"} if secret else {}
+    transport = httpx.ASGITransport(app=app)
+    return httpx.AsyncClient(transport=transport, base_url="http://handler", headers=headers)
 
 
 def signed(secret: str, body: bytes, msg_id: str = "msg_1") -> dict[str, str]:
@@ -128,32 +134,12 @@ async def test_invalid_bodies_are_422(tmp_path: Path, body: bytes) -> None:
     assert all_files(tmp_path / "r") == set()
 
 
-TRAVERSALS = [
-    "../../etc/x",
-    "..",
-    ".",
-    "a/b",
-    "%2e%2e",
-    "%2e%2e%2fescape",
-    "/tmp/absolute",
-    "/etc/passwd",
-    "C:\\windows\\x",
-    "..\\..\\x",
-    "a\\b",
-    "nul\x00byte",
-    "",
-    " ",
-    ".seen",
-    ".hidden",
-    "x" * 129,
-    "new\nline",
-    "ünïcode",
-]
+REFUSED_IDS = ["../../etc/x", "..", ".", "a/b", "/tmp/absolute", "/etc/passwd", "", "x" * 129]
 
 
-@pytest.mark.parametrize("bad", TRAVERSALS)
+@pytest.mark.parametrize("bad", REFUSED_IDS)
 @pytest.mark.parametrize("field", ["task_id", "execution_id"])
-async def test_path_traversal_never_writes_outside(tmp_path: Path, field: str, bad: str) -> None:
+async def test_ids_that_cannot_be_stored_are_422(tmp_path: Path, field: str, bad: str) -> None:
     results = tmp_path / "results"
     async with client_for(results) as client:
         body = payload(**{field: bad})
@@ -161,6 +147,37 @@ async def test_path_traversal_never_writes_outside(tmp_path: Path, field: str, b
     assert response.status_code == 422
     assert all_files(tmp_path) == {"results"}
     assert all_files(results) == set()
+
+
+ODD_IDS = [
+    "%2e%2e",
+    "%2e%2e%2fescape",
+    "C:\\windows\\x",
+    "..\\..\\x",
+    "nul\x00byte",
+    " ",
+    ".seen",
+    ".hidden",
+    "new\nline",
+    "ünïcode 𝄞",
+    "x" * 128,
+]
+
+
+@pytest.mark.parametrize("odd", ODD_IDS)
+@pytest.mark.parametrize("field", ["task_id", "execution_id"])
+async def test_odd_ids_are_stored_inside_and_read_back(
+    tmp_path: Path, field: str, odd: str
+) -> None:
+    results = tmp_path / "results"
+    body = payload(**{field: odd})
+    async with client_for(results) as client:
+        assert (await client.post("/results", content=json.dumps(body))).status_code == 200
+        latest = await client.get(f"/results/{quote(body['task_id'], safe='')}")
+        assert latest.json() == body
+    stored = [path.relative_to(results) for path in results.rglob("*.json")]
+    assert len(stored) == 2  # the latest and the run, each under a name of its own
+    assert all(len(path.parts) <= 2 and not path.name.startswith(".") for path in stored)
 
 
 async def test_signature_required_when_secret_set(tmp_path: Path) -> None:
@@ -281,7 +298,8 @@ async def test_real_server_round_trip_with_pulse_sender(
             client, url=f"{base}/results", body=body + b" ", headers=headers, timeout=10
         )
         assert (bad.disposition, bad.status_code) == ("retry", 401)
-    async with httpx.AsyncClient(base_url=base) as plain:
+    reader = {"authorization": f"Bearer {read_token(secret)}"}
+    async with httpx.AsyncClient(base_url=base, headers=reader) as plain:
         latest = await plain.get("/results/tsk_live")
         assert latest.json()["execution_id"] == "run_live"
         runs = await plain.get("/results/tsk_live/runs")
@@ -308,3 +326,80 @@ async def test_reads_never_leave_the_folder(tmp_path: Path, path: str) -> None:
         response = await client.get(path)
     assert response.status_code == 404
     assert "secret" not in response.text
+
+
+async def test_ids_that_differ_are_stored_apart(tmp_path: Path) -> None:
+    """``a.json``'s run folder was ``a``'s latest file: a 500, then ``a`` unreadable for good."""
+    ids = ["a", "a.json", "A", "a%2Ejson", "a.JSON", "tsk_1", "Tsk_1"]
+    async with client_for(tmp_path) as client:
+        for task_id in ids:
+            body = json.dumps(payload(task_id=task_id, execution_id=f"run_{task_id}"))
+            response = await client.post("/results", content=body)
+            assert response.status_code == 200, (task_id, response.text)
+        for task_id in ids:
+            latest = await client.get(f"/results/{quote(task_id, safe='')}")
+            assert latest.status_code == 200, task_id
+            assert latest.json()["task_id"] == task_id
+            runs = await client.get(f"/results/{quote(task_id, safe='')}/runs")
+            assert [r["execution_id"] for r in runs.json()["runs"]] == [f"run_{task_id}"]
+        index = await client.get("/results")
+        assert sorted(t["task_id"] for t in index.json()["tasks"]) == sorted(ids)
+    # Pulse's own ids keep the file names the user guide shows.
+    assert json.loads((tmp_path / "tsk_1.json").read_bytes())["task_id"] == "tsk_1"
+
+
+READS = ["/results", "/results/tsk_1", "/results/tsk_1/runs"]
+
+
+async def test_reads_need_the_read_token_of_the_secret(tmp_path: Path) -> None:
+    secret = generate_secret()
+    app = create_app(tmp_path, secret)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://handler") as client:
+        body = encode_payload(payload())
+        headers = webhook_headers(secret, "msg_1", int(time.time()), body)
+        assert (await client.post("/results", content=body, headers=headers)).status_code == 200
+        refused = [
+            {},
+            {"authorization": f"Bearer {read_token(generate_secret())}"},
+            {"authorization": f"Bearer {secret}"},
+            {"authorization": f"Basic {read_token(secret)}"},
+        ]
+        for path in READS:
+            for given in refused:
+                response = await client.get(path, headers=given)
+                assert response.status_code == 401, (path, given)
+                assert "pulse webhook read-token" in response.json()["error"]
+                assert response.headers["www-authenticate"] == "Bearer"
+            right = {"authorization": f"Bearer {read_token(secret)}"}
+            assert (await client.get(path, headers=right)).status_code == 200, path
+
+
+async def test_without_a_secret_reads_are_off_unless_public(tmp_path: Path) -> None:
+    for public_reads, status in ((False, 403), (True, 200)):
+        app = create_app(tmp_path, None, public_reads=public_reads)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://handler") as client:
+            await client.post("/results", content=json.dumps(payload()))
+            for path in READS:
+                response = await client.get(path)
+                assert response.status_code == status, (public_reads, path)
+            if not public_reads:
+                message = response.json()["error"]
+                assert "PULSE_WEBHOOK_SECRET" in message and "--public-reads" in message
+
+
+def test_the_read_token_is_stable_and_not_the_secret() -> None:
+    secret = generate_secret()
+    token = read_token(secret)
+    assert token == read_token(secret) and token.startswith("whrt_")
+    assert secret.removeprefix("whsec_") not in token
+    assert token != read_token(generate_secret())
+
+
+async def test_health_does_not_show_where_results_are(tmp_path: Path) -> None:
+    async with client_for(tmp_path / "results") as client:
+        health = await client.get("/health")
+    assert health.status_code == 200
+    assert str(tmp_path) not in health.text and "results" not in health.text
+    assert health.json() == {"status": "ok", "signatures": False, "public_reads": True}

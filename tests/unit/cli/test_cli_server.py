@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from runagent_pulse.common.listener import PortInUse
 from runagent_pulse.config import ConfigError
+from runagent_pulse.store.sqlite_lock import DatabaseInUse
 from tests.unit.cli.cli_fakes import invoke
 
 
@@ -29,8 +31,11 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
     server.run_worker = recorder("run_worker")  # type: ignore[attr-defined]
     server.upgrade_database = recorder("upgrade_database")  # type: ignore[attr-defined]
     server.show_webhook_secret = recorder("show_webhook_secret", "whsec_abc")  # type: ignore[attr-defined]
+    server.DatabaseInUse = DatabaseInUse  # type: ignore[attr-defined]
+    server.PortInUse = PortInUse  # type: ignore[attr-defined]
     handler = types.ModuleType("runagent_pulse.webhook_handler")
     handler.serve = recorder("webhook_handler")  # type: ignore[attr-defined]
+    handler.read_token = lambda secret: f"whrt_of_{secret}"  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "runagent_pulse.server", server)
     monkeypatch.setitem(sys.modules, "runagent_pulse.webhook_handler", handler)
     monkeypatch.delenv("PULSE_WEBHOOK_SECRET", raising=False)
@@ -62,10 +67,13 @@ def test_worker_db_upgrade_and_webhook_secret(calls: list[tuple[str, dict[str, A
     assert invoke("db", "upgrade").exit_code == 0
     secret = invoke("webhook", "secret")
     assert (secret.exit_code, secret.stdout) == (0, "whsec_abc\n")
+    token = invoke("webhook", "read-token", "--database-url", "sqlite:///x.db")
+    assert (token.exit_code, token.stdout) == (0, "whrt_of_whsec_abc\n")
     assert calls == [
         ("run_worker", {"database_url": "postgresql+asyncpg://db"}),
         ("upgrade_database", {"database_url": None}),
         ("show_webhook_secret", {"database_url": None}),
+        ("show_webhook_secret", {"database_url": "sqlite:///x.db"}),
     ]
 
 
@@ -84,20 +92,13 @@ def test_webhook_handler_defaults_and_secret_from_env(
         ).exit_code
         == 0
     )
+    assert invoke("webhook-handler", "--host", "0.0.0.0", "--public-reads").exit_code == 0
+    defaults = {"host": None, "port": 3001, "results_dir": Path("webhook-results")}
+    given = {"port": 4000, "results_dir": Path("out"), "secret": "whsec_x"}
     assert calls == [
-        (
-            "webhook_handler",
-            {
-                "host": "0.0.0.0",
-                "port": 3001,
-                "results_dir": Path("webhook-results"),
-                "secret": None,
-            },
-        ),
-        (
-            "webhook_handler",
-            {"host": "0.0.0.0", "port": 4000, "results_dir": Path("out"), "secret": "whsec_x"},
-        ),
+        ("webhook_handler", {**defaults, "secret": None, "public_reads": False}),
+        ("webhook_handler", {**defaults, **given, "public_reads": False}),
+        ("webhook_handler", {**defaults, "host": "0.0.0.0", "secret": None, "public_reads": True}),
     ]
 
 
