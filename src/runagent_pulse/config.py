@@ -59,6 +59,14 @@ class Settings(BaseSettings):
     database_url: str = Field(DEFAULT_DATABASE_URL, alias="PULSE_DATABASE_URL")
     host: str = Field("127.0.0.1", alias="PULSE_HOST")
     metrics_public: bool = Field(False, alias="PULSE_METRICS_PUBLIC")
+    mcp_enabled: bool = Field(False, alias="PULSE_MCP")
+    mcp_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, alias="PULSE_MCP_ALLOWED_HOSTS"
+    )
+    mcp_max_active_schedules: int = Field(
+        100, ge=1, le=1_000_000, alias="PULSE_MCP_MAX_ACTIVE_SCHEDULES"
+    )
+    mcp_min_interval: timedelta = Field(timedelta(seconds=60), alias="PULSE_MCP_MIN_INTERVAL")
     log_format: Literal["text", "json"] = Field("text", alias="PULSE_LOG_FORMAT")
     port: int = Field(8000, ge=1, le=65535, alias="PULSE_PORT")
     api_key: SecretStr | None = Field(None, alias="PULSE_API_KEY")
@@ -136,6 +144,7 @@ class Settings(BaseSettings):
         "shutdown_grace",
         "callback_timeout",
         "run_retention",
+        "mcp_min_interval",
         mode="before",
     )
     @classmethod
@@ -162,7 +171,11 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "local_agent_allowlist", "agent_env_passthrough", "debug_loggers", mode="before"
+        "local_agent_allowlist",
+        "agent_env_passthrough",
+        "debug_loggers",
+        "mcp_allowed_hosts",
+        mode="before",
     )
     @classmethod
     def _split_names(cls, value: Any) -> Any:

@@ -27,8 +27,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DatabaseInUse",
+    "McpUnavailable",
     "PortInUse",
     "create_app",
+    "run_mcp_bridge",
     "run_worker",
     "serve",
     "show_webhook_secret",
@@ -62,6 +64,18 @@ def _warn_when_open(settings: Settings) -> None:
         )
 
 
+def _mount_mcp(app: FastAPI, node: Node, settings: Settings) -> None:
+    from runagent_pulse.mcp import McpLimits, build_server
+    from runagent_pulse.mcp.http import mount
+
+    limits = McpLimits(
+        max_active_schedules=settings.mcp_max_active_schedules,
+        min_interval_seconds=settings.mcp_min_interval.total_seconds(),
+    )
+    server = build_server(node.services, limits, default_timezone=settings.timezone)
+    mount(app, server, allowed_hosts=settings.mcp_allowed_hosts)
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     """The API of one node (``app.state.node``) on ``settings``."""
     from runagent_pulse.api.app import build_app
@@ -73,6 +87,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         metrics_public=settings.metrics_public,
     )
     app.state.node = node
+    if settings.mcp_enabled:
+        _mount_mcp(app, node, settings)
     if tracing.active():
         tracing.instrument_app(app)
     return app
@@ -148,6 +164,25 @@ def upgrade_database(database_url: str | None = None) -> None:
     with node_lock(settings.database_url, "db upgrade"):
         asyncio.run(main())
     print(f"Database is up to date: {hide_password(settings.database_url)}")
+
+
+def run_mcp_bridge(server_url: str, api_key: str | None) -> None:
+    """``pulse mcp``: relay a desktop MCP client's stdio to ``server_url``/mcp.
+
+    Raises:
+        McpUnavailable: the server is unreachable, does not serve MCP, or refuses the key.
+    """
+    from runagent_pulse.mcp.bridge import BridgeError, bridge
+
+    logging.basicConfig(level=logging.WARNING)  # stderr only: stdout carries the protocol
+    try:
+        asyncio.run(bridge(server_url.rstrip("/") + "/mcp", api_key))
+    except BridgeError as exc:
+        raise McpUnavailable(str(exc)) from None
+
+
+class McpUnavailable(Exception):
+    """``pulse mcp`` cannot use the server (its message says what to do)."""
 
 
 def show_webhook_secret(database_url: str | None = None) -> str:

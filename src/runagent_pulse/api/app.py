@@ -62,7 +62,7 @@ def build_app(backend: Backend, *, api_key: str | None, metrics_public: bool = F
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(RefuseNul)
     if api_key is not None:  # outermost: no body is read before the key is checked
-        protected = ("/v1",) if metrics_public else ("/v1", "/metrics")
+        protected = ("/v1", "/mcp") if metrics_public else ("/v1", "/mcp", "/metrics")
         app.add_middleware(RequireApiKey, api_key=api_key, prefixes=protected)
 
     @app.get("/health", tags=["system"])

@@ -55,6 +55,7 @@ def connection(
 
 app.command("serve", epilog=EPILOG)(server_cmds.serve)
 app.command("worker", epilog=EPILOG)(server_cmds.worker)
+app.command("mcp", epilog=EPILOG)(server_cmds.mcp)
 app.add_typer(server_cmds.db_app, name="db")
 app.command("webhook-handler", epilog=EPILOG)(server_cmds.webhook_handler)
 app.add_typer(server_cmds.webhook_app, name="webhook")

@@ -63,6 +63,19 @@ def serve(
     run_configured(serve_fn, host=host, port=port, database_url=database_url)
 
 
+def mcp(ctx: typer.Context) -> None:
+    """Serve Pulse's MCP tools on stdin/stdout for a desktop MCP client, relayed to the server
+    at --server-url / PULSE_SERVER_URL (which must run with PULSE_MCP=true; see docs/mcp.md)."""
+    from runagent_pulse.cli._client import Connection
+    from runagent_pulse.server import McpUnavailable, run_mcp_bridge
+
+    connection = ctx.find_object(Connection) or Connection("http://localhost:8000", None)
+    try:
+        run_mcp_bridge(connection.server_url, connection.api_key)
+    except McpUnavailable as exc:
+        raise output.fail(str(exc), output.EXIT_SERVER) from None
+
+
 def worker(database_url: DatabaseUrl = None) -> None:
     """Run the engine without the API (scale out by adding workers on a shared PostgreSQL)."""
     from runagent_pulse.server import run_worker

@@ -293,6 +293,11 @@ class TaskService:
             )
         return TaskList(items=[task_view(r) for r in rows], next_cursor=next_cursor)
 
+    async def count_live_created_by(self, source: str) -> int:
+        """Active or paused tasks whose ``metadata.created_by`` is ``source`` (the MCP guard)."""
+        async with self.db.read() as conn:
+            return await task_store.count_live_created_by(conn, source)
+
     async def result(self, task_id: str) -> ResultOut:
         """The guide's polling shape: the latest settled run's outcome, or pending / running.
 

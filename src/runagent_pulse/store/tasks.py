@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -52,6 +53,19 @@ async def list_tasks(
 ) -> tuple[list[Row], str | None]:
     """Newest first; ``cursor`` is the last id of the previous page."""
     return await page(conn, tasks, filters=filters, limit=limit, cursor=cursor)
+
+
+async def count_live_created_by(conn: AsyncConnection, source: str) -> int:
+    """Active or paused tasks whose ``metadata`` has ``"created_by": source``. Metadata is
+    stored as compact JSON on both backends, so the pair is found as text."""
+    marker = orjson.dumps({"created_by": source}).decode()[1:-1]
+    count = await conn.scalar(
+        sa.select(sa.func.count()).where(
+            tasks.c.status.in_([TaskStatus.ACTIVE, TaskStatus.PAUSED]),
+            sa.cast(tasks.c.metadata, sa.Text).contains(marker, autoescape=True),
+        )
+    )
+    return int(count or 0)
 
 
 async def update_task(conn: AsyncConnection, task_id: str, values: dict[str, Any]) -> Row:

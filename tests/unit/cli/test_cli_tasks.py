@@ -300,7 +300,7 @@ def test_json_is_offered_exactly_where_the_docs_say() -> None:
                 found[f"{prefix}{name}"] = command
         return found
 
-    server_commands = {"serve", "worker", "webhook-handler", "db upgrade", "webhook secret"}
+    server_commands = {"serve", "worker", "webhook-handler", "db upgrade", "webhook secret", "mcp"}
     for name, command in commands(typer.main.get_command(app)).items():
         options = {opt for param in command.params for opt in getattr(param, "opts", [])}
         if name in server_commands or name.startswith("webhook "):
