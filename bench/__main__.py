@@ -61,12 +61,18 @@ def _table(figures: list[Figure]) -> Table:
     return table
 
 
+def _load() -> str:
+    """The machine's load averages: figures taken while other work runs are not comparable."""
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def main() -> int:
     args = _arguments()
     chosen = args.scenarios or list(SCENARIOS)
     console.print(
         f"Pulse bench{' (--quick)' if args.quick else ''}: {', '.join(chosen)} — "
-        f"Python {platform.python_version()}, {os.cpu_count()} CPUs, SQLite"
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs, SQLite, "
+        f"load average {_load()} before"
     )
     figures: list[Figure] = []
     problems: dict[str, str] = {}
@@ -92,6 +98,7 @@ def main() -> int:
         figures += found
     console.print()
     console.print(_table(figures))
+    console.print(f"load average (1, 5, 15 min) after: {_load()}")
     for name, problem in problems.items():
         console.print(f"{name}: {problem}")
     if args.json:
@@ -99,6 +106,8 @@ def main() -> int:
             orjson.dumps(
                 {
                     "quick": args.quick,
+                    "cpus": os.cpu_count(),
+                    "load_after": os.getloadavg(),
                     "figures": [f.as_dict() for f in figures],
                     "problems": problems,
                 },

@@ -43,7 +43,8 @@ def measure_burst(
     server.start()
     nodes = [PulseWorker(server, f"worker-{i}").start() for i in range(workers)]
     try:
-        due = utc_in(2.0 + count / 5_000 + (1.0 if workers else 0.0))
+        # Lead time for creating the tasks first: at 1,000 creates/s, however slow the machine.
+        due = utc_in(2.0 + count / 1_000 + (1.0 if workers else 0.0))
         began = time.perf_counter()
         create_batches(server, [make_task(iso(due)) for _ in range(count)])
         created = time.perf_counter() - began
@@ -58,13 +59,19 @@ def measure_burst(
             "SELECT min(started_at), max(finished_at) FROM runs WHERE status = 'success'"
         )
         span = (db_time(last_finish) - due).total_seconds()
-        say(f"all {count} recorded {observed - due.timestamp():.2f} s after the due instant")
+        committed = observed - due.timestamp()
+        say(f"all {count} committed {committed:.2f} s after the due instant (polled every 10 ms)")
         named = f", {label}" if label else ""
         return [
             Figure(
-                scenario, f"runs/s ({count} due at once{named})", count / span, "runs/s", target
+                scenario,
+                f"runs/s ({count} due at once, by last commit{named})",
+                count / committed,
+                "runs/s",
+                target,
             ),
-            Figure(scenario, f"due → last finished{named}", span, "s"),
+            Figure(scenario, f"due → last outcome committed{named}", committed, "s"),
+            Figure(scenario, f"due → last finished_at{named}", span, "s"),
             Figure(
                 scenario,
                 f"due → first started{named}",

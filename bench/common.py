@@ -131,3 +131,38 @@ def wait_for_successes(
         return counts.get("success", 0) >= count
 
     return wait_for(done, bound=bound, what=f"{count} successful runs", interval=interval)
+
+
+# -- the server's own metrics --------------------------------------------------------------------
+def histogram(server: PulseServer, name: str) -> dict[float, float]:
+    """Cumulative bucket counts (upper bound → count, summed over labels) of ``name`` from the
+    server's ``GET /metrics``."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = httpx.get(f"{server.url}/metrics", timeout=10).text
+    buckets: dict[float, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == f"{name}_bucket":
+                bound = float(sample.labels["le"])
+                buckets[bound] = buckets.get(bound, 0.0) + sample.value
+    return buckets
+
+
+def histogram_quantile(before: dict[float, float], after: dict[float, float], q: float) -> float:
+    """The ``q`` quantile (0-1) of what was observed between two scrapes, interpolated linearly
+    inside its bucket as Prometheus' ``histogram_quantile`` does."""
+    bounds = sorted(after)
+    counts = [after[b] - before.get(b, 0.0) for b in bounds]
+    total = counts[-1]
+    if total <= 0:
+        return float("nan")
+    rank, lower, below = q * total, 0.0, 0.0
+    for bound, cumulative in zip(bounds, counts, strict=True):
+        if cumulative >= rank:
+            if bound == float("inf"):
+                return lower
+            inside = cumulative - below
+            return lower + (bound - lower) * ((rank - below) / inside if inside else 1.0)
+        lower, below = bound, cumulative
+    return lower

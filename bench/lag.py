@@ -11,6 +11,8 @@ from bench.common import (
     create_batches,
     db_time,
     echo_task,
+    histogram,
+    histogram_quantile,
     iso,
     say,
     utc_in,
@@ -20,11 +22,14 @@ from bench.server import PulseServer
 from tests.support.waiting import percentile
 
 SPACING = timedelta(milliseconds=10)  # 100 fires per second
+LAG_METRIC = "pulse_run_start_lag_seconds"
+"""The server's own due → claim-committed histogram (stamped after the claim's commit)."""
 NAME = "bench-lag"
 
 
 def measure_lag(scenario: str, server: PulseServer, *, count: int, lead: float) -> list[Figure]:
     """Fire ``count`` one-off runs 10 ms apart from ``lead`` seconds ahead; their start lag."""
+    lag_before = histogram(server, LAG_METRIC)
     first = utc_in(lead)
     create_batches(server, [echo_task(iso(first + i * SPACING), name=NAME) for i in range(count)])
     margin = (first - utc_in(0)).total_seconds()
@@ -38,11 +43,18 @@ def measure_lag(scenario: str, server: PulseServer, *, count: int, lead: float) 
         f"WHERE t.name = '{NAME}' AND r.status = 'success'"
     )
     lags = [(db_time(started) - db_time(due)).total_seconds() * 1000 for due, started in rows]
+    lag_after = histogram(server, LAG_METRIC)
+
+    def committed(q: float) -> float:
+        return histogram_quantile(lag_before, lag_after, q) * 1000
+
     return [
-        Figure(scenario, "due → start lag p50", percentile(lags, 50), "ms", Target("<=", 5)),
-        Figure(scenario, "due → start lag p95", percentile(lags, 95), "ms"),
-        Figure(scenario, "due → start lag p99", percentile(lags, 99), "ms", Target("<=", 50)),
-        Figure(scenario, "due → start lag max", max(lags), "ms"),
+        Figure(scenario, "due → claim committed p50", committed(0.5), "ms", Target("<=", 5)),
+        Figure(scenario, "due → claim committed p99", committed(0.99), "ms", Target("<=", 50)),
+        Figure(scenario, "due → claim began (started_at) p50", percentile(lags, 50), "ms"),
+        Figure(scenario, "due → claim began (started_at) p95", percentile(lags, 95), "ms"),
+        Figure(scenario, "due → claim began (started_at) p99", percentile(lags, 99), "ms"),
+        Figure(scenario, "due → claim began (started_at) max", max(lags), "ms"),
     ]
 
 
