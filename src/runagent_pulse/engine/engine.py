@@ -350,6 +350,8 @@ class Engine:
         """Put back in the queue the expired runs whose agent never began (they waited for a
         worker when their node died): same attempt, due now. Returns their ids."""
         reporting = [n for n in self.executors.names() if self.executors.get(n).reports_start]
+        if not expired or not reporting:
+            return set()
         async with self.db.write() as conn:
             requeued = await claims.requeue_unstarted(
                 conn, expired, reporting=reporting, started_kind=AGENT_STARTED, now=now
