@@ -81,12 +81,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     from runagent_pulse.api.app import build_app
 
     node = Node(settings, clock=clock)
+    api_key = settings.api_key.get_secret_value() if settings.api_key is not None else None
     app = build_app(
         node,
-        api_key=settings.api_key.get_secret_value() if settings.api_key is not None else None,
+        api_key=api_key,
         metrics_public=settings.metrics_public,
     )
     app.state.node = node
+    from runagent_pulse.ui import mount as mount_dashboard
+
+    mount_dashboard(app, node.services, api_key=api_key)
     if settings.mcp_enabled:
         _mount_mcp(app, node, settings)
     if tracing.active():
