@@ -11,13 +11,16 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError as PydanticValidationError
 
 from runagent_pulse.domain.errors import NotFoundError, PulseError
 from runagent_pulse.service import Services
-from runagent_pulse.service.models import TaskFilter
+from runagent_pulse.service.models import ParseIn, TaskFilter
+from runagent_pulse.timespec import TimespecError
+from runagent_pulse.ui.forms import ZONES, task_from_form
 from runagent_pulse.ui.session import COOKIE, Sessions
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -89,6 +92,50 @@ def ui_router(services: Services, sessions: Sessions) -> APIRouter:
         )
         page = await services.tasks.list(filters, limit=PAGE, cursor=cursor)
         return render(request, "schedules.html", page=page, filters=filters, statuses=TASK_STATUSES)
+
+    @router.get("/schedules/new")
+    async def new_schedule(request: Request) -> Response:
+        return render(request, "schedule_form.html", form={}, error=None, **_form_context())
+
+    @router.get("/preview")
+    async def preview(
+        request: Request,
+        when: Annotated[str, Query(max_length=200)] = "",
+        timezone: Annotated[str, Query(max_length=64)] = "UTC",
+    ) -> Response:
+        """How ``when`` reads and its next 5 fires (the form's live preview), as JSON."""
+        if not sessions.logged_in(request):
+            return JSONResponse({"error": "log in first"}, status_code=401)
+        try:
+            schedule = services.tasks.preview(ParseIn(when=when or "now", timezone=timezone))
+        except (TimespecError, PydanticValidationError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=422)
+        return JSONResponse(schedule.model_dump(mode="json"))
+
+    @router.post("/schedules")
+    async def create_schedule(request: Request) -> Response:
+        if not sessions.logged_in(request):
+            return RedirectResponse("/ui/login", status_code=303)
+        form = {key: str(value) for key, value in (await request.form()).items()}
+        if not sessions.csrf_ok(form.pop("csrf", "")):
+            return HTMLResponse("Refused: the form's CSRF token is missing or wrong.", 403)
+        try:
+            task, _ = await services.tasks.create(task_from_form(form))
+        except (PulseError, TimespecError, PydanticValidationError, ValueError) as exc:
+            message = exc.message if isinstance(exc, PulseError) else str(exc)
+            return render(
+                request, "schedule_form.html", 422, form=form, error=message, **_form_context()
+            )
+        return RedirectResponse(f"/ui/schedules/{task.task_id}", status_code=303)
+
+    def _form_context() -> dict[str, Any]:
+        config = services.system.config()
+        return {
+            "executors": [e.name for e in services.system.executors().items if e.available],
+            "zones": ZONES,
+            "team_timeout": config.schedule_timeout_seconds,
+            "default_zone": config.timezone,
+        }
 
     @router.get("/schedules/{task_id}")
     async def schedule(request: Request, task_id: str) -> Response:

@@ -129,3 +129,48 @@ async def test_lists_filter_and_page(app: App) -> None:
     assert "job-1" in only and "job-0" not in only
     system = (await app.http.get("/ui/system")).text
     assert "echo" in system and "SCHEDULE_TIMEOUT" in system
+
+
+async def test_the_live_preview_reads_when_with_the_servers_parser(app: App) -> None:
+    assert (await app.http.get("/ui/preview", params={"when": "now"})).status_code == 401
+    await log_in(app)
+    read = await app.http.get(
+        "/ui/preview", params={"when": "every weekday at 9:30", "timezone": "Europe/Paris"}
+    )
+    assert read.json()["description"] == "every weekday at 09:30 (Europe/Paris)"
+    assert len(read.json()["next_runs"]) == 5
+    typo = await app.http.get("/ui/preview", params={"when": "tomorow at 9"})
+    assert typo.status_code == 422 and "did you mean 'tomorrow at 9'?" in typo.json()["error"]
+
+
+async def test_a_schedule_created_through_the_form(app: App) -> None:
+    await log_in(app)
+    page = (await app.http.get("/ui/schedules/new")).text
+    assert "SCHEDULE_TIMEOUT" in page  # the team-run timeout, warned about before saving
+    fields = {
+        "csrf": csrf_of(page),
+        "name": "nightly",
+        "executor_type": "echo",
+        "agent_id": "agent",
+        "entrypoint_tag": "run",
+        "when": "every day at 2am",
+        "timezone": "Europe/Paris",
+        "params": '{"input": "report"}',
+        "max_attempts": "2",
+    }
+    created = await app.http.post("/ui/schedules", data=fields)
+    assert created.status_code == 303
+    task = (
+        await api(app, "GET", created.headers["location"].replace("/ui/schedules", "/v1/tasks"))
+    ).json()
+    assert (task["name"], task["timezone"], task["params"]) == (
+        "nightly", "Europe/Paris", {"input": "report"},
+    )  # fmt: skip
+    assert task["retry"]["max_attempts"] == 2
+
+    bad = await app.http.post("/ui/schedules", data={**fields, "params": "{not json"})
+    assert bad.status_code == 422
+    assert "params: not JSON" in bad.text
+    assert "{not json" in bad.text  # what the user typed is kept
+    forged = await app.http.post("/ui/schedules", data={**fields, "csrf": "f" * 64})
+    assert forged.status_code == 403

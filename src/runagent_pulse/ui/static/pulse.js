@@ -34,7 +34,44 @@ function refreshWhileLive() {
   }
 }
 
+function livePreview() {
+  // The create form: how "when" reads and its next fires, as you type (the server's parser).
+  const when = document.getElementById("when");
+  const zone = document.getElementById("timezone");
+  const out = document.getElementById("preview");
+  if (!when || !zone || !out) return;
+  let timer = null;
+  const show = async () => {
+    const query = new URLSearchParams({ when: when.value, timezone: zone.value });
+    const response = await fetch(`/ui/preview?${query}`, { credentials: "same-origin" });
+    const body = await response.json();
+    out.textContent = response.ok
+      ? `${body.description}: ${body.next_runs.map((f) => new Date(f).toLocaleString()).join(" · ")}`
+      : body.error;
+    out.classList.toggle("error", !response.ok);
+  };
+  for (const input of [when, zone]) {
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(show, 250);
+    });
+  }
+  show();
+}
+
+function teamTimeoutWarning() {
+  // The configured team timeout is shown as a warning only when the executor is "team".
+  const executor = document.getElementById("executor_type");
+  const warning = document.getElementById("team-timeout");
+  if (!executor || !warning) return;
+  const update = () => { warning.hidden = executor.value !== "team"; };
+  executor.addEventListener("change", update);
+  update();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   annotateTimes();
   refreshWhileLive();
+  livePreview();
+  teamTimeoutWarning();
 });
