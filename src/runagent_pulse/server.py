@@ -33,11 +33,14 @@ def _configure_logging(settings: Settings) -> None:
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
-    """The API of one node (``app.state.node``) on ``settings``."""
+    """The API and the dashboard of one node (``app.state.node``) on ``settings``."""
     from runagent_pulse.api.app import build_app
+    from runagent_pulse.ui import install_dashboard
 
     node = Node(settings, clock=clock)
-    app = build_app(node, api_key=settings.api_key.get_secret_value() if settings.api_key else None)
+    api_key = settings.api_key.get_secret_value() if settings.api_key else None
+    app = build_app(node, api_key=api_key)
+    install_dashboard(app, api_key=api_key)
     app.state.node = node
     return app
 
