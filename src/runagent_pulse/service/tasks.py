@@ -264,6 +264,9 @@ class TaskService:
         ):
             if field in req.model_fields_set:
                 values[field] = getattr(req, field)
+        for field in ("overlap", "catchup"):  # null: keep the task's policy
+            if values.get(field, "") is None:
+                del values[field]
         if req.params is None and "params" in values:
             values["params"] = {}
         if req.metadata is None and "metadata" in values:

@@ -122,14 +122,18 @@ def _settings(fields: dict[str, str]) -> dict[str, Any]:
         "backoff": _text(fields, "retry_backoff"),
         "max_backoff": _text(fields, "retry_max_backoff"),
     }
-    data: dict[str, Any] = {
-        "name": _text(fields, "name"),
-        "params": _params(fields),
-        "callback_url": _text(fields, "callback_url"),
+    optional = {
         "timeout": _text(fields, "timeout"),
         "overlap": _text(fields, "overlap"),
         "catchup": _text(fields, "catchup"),
         "catchup_window": _text(fields, "catchup_window"),
+    }
+    data: dict[str, Any] = {
+        # An empty name or callback URL clears it; an empty policy keeps the default.
+        "name": _text(fields, "name"),
+        "params": _params(fields),
+        "callback_url": _text(fields, "callback_url"),
+        **{k: v for k, v in optional.items() if v is not None},
     }
     if any(retry.values()):
         data["retry"] = {k: v for k, v in retry.items() if v is not None}
