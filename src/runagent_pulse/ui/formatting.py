@@ -17,13 +17,15 @@ def iso(at: datetime) -> str:
 
 
 def in_zone(at: datetime, zone: str = "UTC") -> str:
-    """``2026-01-06 09:30 CET`` in ``zone`` (UTC when the zone is unknown)."""
+    """``Tue 06 Jan 09:30 CET`` in ``zone`` (UTC when the zone is unknown); the year is
+    written when it is not this one."""
     try:
         tz = ZoneInfo(zone)
     except (ValueError, KeyError, OSError):
         tz = ZoneInfo("UTC")
     local = at.astimezone(tz)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or zone}"
+    year = f" {local.year}" if local.year != datetime.now(UTC).year else ""
+    return f"{local:%a %d %b}{year} {local:%H:%M} {local.tzname() or zone}"
 
 
 def _span(seconds: float) -> str:

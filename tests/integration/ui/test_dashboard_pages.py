@@ -271,7 +271,7 @@ def test_buttons_trigger_pause_resume_cancel(ui: Dashboard) -> None:
     ui.settled(task_id)
     assert ui.post(f"/ui/tasks/{task_id}/pause", {**back, "note": "holiday"}).status_code == 303
     text = page(ui, f"/ui/tasks/{task_id}")
-    assert "Paused." in text and "holiday" in text and "Resume + catch up" in text
+    assert "Paused." in text and "holiday" in text and "Resume + catch-up" in text
     ui.post(f"/ui/tasks/{task_id}/resume", {**back, "catch_up": "1"})
     assert ui.api("GET", f"/v1/tasks/{task_id}")["status"] == "active"
     ui.post(f"/ui/tasks/{task_id}/cancel", back)

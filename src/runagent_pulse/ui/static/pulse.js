@@ -7,14 +7,23 @@
   const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 
   // -- times ------------------------------------------------------------------------------
-  function format(date, zone, withZoneName) {
-    const parts = new Intl.DateTimeFormat("en-CA", {
-      timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",
+  function format(date, zone, withZoneName, timeOnly) {
+    // "Tue 06 Jan 09:30 Europe/Paris", like the server writes it (the year when not this one).
+    const parts = new Intl.DateTimeFormat("en-GB", {
+      timeZone: zone, weekday: "short", year: "numeric", month: "short", day: "2-digit",
       hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short",
     }).formatToParts(date);
     const get = (type) => (parts.find((p) => p.type === type) || {}).value || "";
     const name = withZoneName ? zone : get("timeZoneName");
-    return `${get("year")}-${get("month")}-${get("day")} ${get("hour")}:${get("minute")} ${name}`;
+    const time = `${get("hour")}:${get("minute")} ${name}`;
+    if (timeOnly) return time;
+    const year = Number(get("year")) !== new Date().getFullYear() ? ` ${get("year")}` : "";
+    return `${get("weekday")} ${get("day")} ${get("month")}${year} ${time}`;
+  }
+
+  function sameDay(date, zone, other) {
+    const day = (z) => new Intl.DateTimeFormat("en-CA", { timeZone: z }).format(date);
+    return day(zone) === day(other);
   }
 
   function span(seconds) {
@@ -39,8 +48,11 @@
     root.querySelectorAll("time.instant[data-zone]").forEach((node) => {
       const date = new Date(node.getAttribute("datetime"));
       const zone = node.dataset.zone;
-      let text = format(date, zone, true);
-      if (zone !== viewerZone) text += ` (${format(date, viewerZone, false)}, your time)`;
+      let text = format(date, zone, true, false);
+      if (zone !== viewerZone) {
+        const mine = format(date, viewerZone, false, sameDay(date, zone, viewerZone));
+        text += ` (${mine} your time)`;
+      }
       node.textContent = text;
       node.title = `${date.toISOString()} (UTC)`;
     });
