@@ -166,7 +166,7 @@ class TaskFilter(Strict):
     agent_id: Annotated[str, Field(max_length=200)] | None = None
     executor_type: Annotated[str, Field(max_length=40)] | None = None
     q: Annotated[str, Field(max_length=200)] | None = Field(
-        None, description="text in the task's name or agent_id (any case), or its exact id"
+        default=None, description="text in the task's name or agent_id (any case), or its id"
     )
 
 

@@ -5,7 +5,7 @@ errors into pages (:class:`DashboardRoute`)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, quote, unquote
@@ -85,7 +85,7 @@ class DashboardRoute(APIRoute):
     """A route whose errors become dashboard pages: the login page when there is no session,
     403 for a missing CSRF token, and the service's errors with their status."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def handle(request: Request) -> Response:
