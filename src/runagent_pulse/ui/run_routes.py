@@ -11,8 +11,9 @@ from fastapi import Query, Response
 from runagent_pulse.domain.errors import NotFoundError
 from runagent_pulse.domain.statuses import FINISHED_RUN_STATUSES
 from runagent_pulse.service.models import RunStatusName
+from runagent_pulse.ui.formatting import link
 from runagent_pulse.ui.task_routes import Cursor, Limit, Text
-from runagent_pulse.ui.web import PREFIX, Page, PageDep, link, router
+from runagent_pulse.ui.web import PREFIX, Page, PageDep, router
 
 routes = router()
 RUN_STATUSES = get_args(RunStatusName)

@@ -9,7 +9,8 @@ from fastapi import Query, Response
 from pydantic import ValidationError
 
 from runagent_pulse.service.models import TaskFilter
-from runagent_pulse.ui.web import PREFIX, Page, PageDep, link, router
+from runagent_pulse.ui.formatting import link
+from runagent_pulse.ui.web import PREFIX, Page, PageDep, router
 
 routes = router()
 

@@ -21,7 +21,7 @@ from runagent_pulse.domain.errors import PulseError
 from runagent_pulse.service import Services
 from runagent_pulse.timespec import TimespecError
 from runagent_pulse.ui import static
-from runagent_pulse.ui.formatting import FILTERS, GLOBALS, link
+from runagent_pulse.ui.formatting import FILTERS, GLOBALS
 from runagent_pulse.ui.session import COOKIE, MAX_AGE, Session, Sessions
 
 PREFIX = "/ui"
@@ -233,5 +233,3 @@ async def _page(request: Request) -> Page:
 
 
 PageDep = Annotated[Page, Depends(_page)]
-
-__all__ = ["PREFIX", "Page", "PageDep", "link", "local_path", "router", "templates"]
