@@ -37,5 +37,5 @@ bench: $(STAMP)  ## print the performance figures (see bench/README.md)
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
 
-typecheck: $(STAMP)  ## mypy --strict on domain, timespec and store
+typecheck: $(STAMP)  ## mypy --strict on domain, timespec, store and ui
 	$(BIN)/mypy

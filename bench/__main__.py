@@ -22,6 +22,7 @@ SCENARIOS = (
     "lag",
     "api_create",
     "scale",
+    "dashboard",
     "callbacks",
     "teams",
     "serverless",

@@ -13,7 +13,7 @@ from bench.lag import measure_lag
 from bench.server import PulseServer
 
 
-def _daily_tasks(count: int) -> list[dict[str, Any]]:
+def daily_tasks(count: int) -> list[dict[str, Any]]:
     """Daily cron tasks spread over the day, none due within the next hour."""
     rng = random.Random(7)
     now = utc_in(0)
@@ -31,7 +31,7 @@ def run(workdir: Path, *, quick: bool) -> list[Figure]:
     server = PulseServer(workdir)
     server.start()
     try:
-        tasks = _daily_tasks(count)
+        tasks = daily_tasks(count)
         began = time.perf_counter()
         create_batches(server, tasks)
         say(f"{count} daily tasks created in {time.perf_counter() - began:.1f} s")

@@ -77,8 +77,9 @@ def _mount_mcp(app: FastAPI, node: Node, settings: Settings) -> None:
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
-    """The API of one node (``app.state.node``) on ``settings``."""
+    """The API and the dashboard of one node (``app.state.node``) on ``settings``."""
     from runagent_pulse.api.app import build_app
+    from runagent_pulse.ui import install_dashboard
 
     node = Node(settings, clock=clock)
     api_key = settings.api_key.get_secret_value() if settings.api_key is not None else None
@@ -87,10 +88,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         api_key=api_key,
         metrics_public=settings.metrics_public,
     )
+    install_dashboard(app, api_key=api_key)
     app.state.node = node
-    from runagent_pulse.ui import mount as mount_dashboard
-
-    mount_dashboard(app, node.services, api_key=api_key)
     if settings.mcp_enabled:
         _mount_mcp(app, node, settings)
     if tracing.active():

@@ -68,3 +68,17 @@ async def lead_holds(prompt: str, team: Any) -> str:
     answers = [await team.ask(name, "ping") for name in team.members]
     await asyncio.sleep(float(prompt))
     return f"{len(answers)} answers"
+
+
+async def lead_waits(prompt: str, team: Any) -> dict[str, Any]:
+    """Ask the researcher, wait until the file named by ``TEAM_GATE`` exists (the test's go),
+    then ask the writer: a conversation a test watches grow while the run is live."""
+    facts = await team.ask("researcher", f"facts for: {prompt}")
+    await asyncio.to_thread(_wait_for_file, Path(os.environ["TEAM_GATE"]))
+    draft = await team.ask("writer", f"write about {facts}")
+    return {"report": draft, "by": team.me}
+
+
+def _wait_for_file(path: Path) -> None:
+    while not path.exists():
+        time.sleep(0.05)

@@ -47,11 +47,14 @@ async def list_tasks(
     activity: Literal["idle", "running", "error"] | None = None,
     agent_id: Annotated[str | None, Query(max_length=200)] = None,
     executor_type: Annotated[str | None, Query(max_length=40)] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="text in name or agent_id, or the id")
+    ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> TaskList:
     filters = TaskFilter(
-        status=status, activity=activity, agent_id=agent_id, executor_type=executor_type
+        status=status, activity=activity, agent_id=agent_id, executor_type=executor_type, q=q
     )
     return await svc.tasks.list(filters, limit=limit, cursor=cursor)
 

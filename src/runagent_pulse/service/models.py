@@ -202,6 +202,9 @@ class TaskFilter(Strict):
     activity: Literal["idle", "running", "error"] | None = None
     agent_id: Annotated[str, Field(max_length=200)] | None = None
     executor_type: Annotated[str, Field(max_length=40)] | None = None
+    q: Annotated[str, Field(max_length=200)] | None = Field(
+        default=None, description="text in the task's name or agent_id (any case), or its id"
+    )
 
 
 class BatchCreate(Strict):

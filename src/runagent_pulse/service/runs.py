@@ -55,6 +55,12 @@ class RunService:
             )
         return RunList(items=[run_view(r) for r in rows], next_cursor=next_cursor)
 
+    async def latest_ended(self, task_ids: list[str]) -> dict[str, RunOut]:
+        """The newest run that ended (skipped included) of each task that has one, by task id."""
+        async with self.db.read() as conn:
+            rows = await run_store.latest_ended(conn, task_ids)
+        return {row["task_id"]: run_view(row) for row in rows}
+
     async def get(self, run_id: str) -> RunOut:
         """Raises: RunNotFound."""
         async with self.db.read() as conn:

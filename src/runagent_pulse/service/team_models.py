@@ -134,6 +134,11 @@ class DeploymentOut(BaseModel):
     stopped_at: datetime | None
 
 
+class DeploymentList(BaseModel):
+    items: list[DeploymentOut]
+    next_cursor: str | None
+
+
 class MessageOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 

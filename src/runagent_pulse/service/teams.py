@@ -12,6 +12,7 @@ from runagent_pulse.domain.ids import new_id
 from runagent_pulse.service.tasks import Defaults
 from runagent_pulse.service.team_models import (
     AgentIn,
+    DeploymentList,
     DeploymentOut,
     TeamCreate,
     TeamList,
@@ -103,3 +104,17 @@ class TeamService:
         """Raises: DeploymentNotFound."""
         async with self.db.read() as conn:
             return deployment_view(await deployment_store.get_deployment(conn, deployment_id))
+
+    async def deployments(
+        self, team: str, *, limit: int = 50, cursor: str | None = None
+    ) -> DeploymentList:
+        """The team's deployments (one per team run), newest first.
+
+        Raises: TeamNotFound.
+        """
+        async with self.db.read() as conn:
+            found = await team_store.find_team(conn, team)
+            rows, next_cursor = await deployment_store.list_for_team(
+                conn, found["id"], limit=limit, cursor=cursor
+            )
+        return DeploymentList(items=[deployment_view(r) for r in rows], next_cursor=next_cursor)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runagent_pulse.domain.errors import DeploymentNotFound
 from runagent_pulse.domain.statuses import ENDED_DEPLOYMENT_STATUSES, RunStatus
-from runagent_pulse.store.sql import Row, fetch_all, fetch_one
+from runagent_pulse.store.sql import Row, fetch_all, fetch_one, page
 from runagent_pulse.store.tables import conversation, deployments, runs
 
 _ENDED = sorted(str(s) for s in ENDED_DEPLOYMENT_STATUSES)
@@ -43,6 +43,13 @@ async def get_deployment(conn: AsyncConnection, deployment_id: str) -> Row:
     if row is None:
         raise DeploymentNotFound(deployment_id)
     return row
+
+
+async def list_for_team(
+    conn: AsyncConnection, team_id: str, *, limit: int, cursor: str | None
+) -> tuple[list[Row], str | None]:
+    """The team's deployments (one per team run), newest first."""
+    return await page(conn, deployments, filters={"team_id": team_id}, limit=limit, cursor=cursor)
 
 
 async def add_message(

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runagent_pulse.domain.errors import RunNotFound
 from runagent_pulse.domain.statuses import FINISHED_RUN_STATUSES, RunStatus
-from runagent_pulse.store.sql import Row, fetch_one, page
-from runagent_pulse.store.tables import runs
+from runagent_pulse.store.sql import Row, chunks, fetch_all, fetch_one, page
+from runagent_pulse.store.tables import runs, tasks
 from runagent_pulse.store.transitions import move_runs
 
 
@@ -44,6 +44,27 @@ async def latest_finished(conn: AsyncConnection, task_id: str) -> Row | None:
         .order_by(runs.c.finished_at.desc(), runs.c.id.desc())
         .limit(1),
     )
+
+
+async def latest_ended(conn: AsyncConnection, task_ids: list[str]) -> list[Row]:
+    """The newest run that ended (skipped included) of each of ``task_ids`` that has one."""
+    ended = runs.alias("ended")
+    newest = (
+        sa.select(ended.c.id)
+        .where(
+            ended.c.task_id == tasks.c.id,
+            ended.c.status.in_([str(s) for s in FINISHED_RUN_STATUSES]),
+        )
+        .order_by(ended.c.id.desc())
+        .limit(1)
+        .correlate(tasks)
+        .scalar_subquery()
+    )
+    found: list[Row] = []
+    for batch in chunks(task_ids):
+        ids = sa.select(newest).where(tasks.c.id.in_(batch))
+        found += await fetch_all(conn, sa.select(runs).where(runs.c.id.in_(ids)))
+    return found
 
 
 async def has_running(conn: AsyncConnection, task_id: str) -> bool:

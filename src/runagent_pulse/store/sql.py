@@ -103,10 +103,12 @@ async def page(
     filters: Mapping[str, Any],
     limit: int,
     cursor: str | None,
+    where: Sequence[sa.ColumnElement[bool]] = (),
 ) -> tuple[list[Row], str | None]:
     """One page of ``table``, newest first (ids sort by creation time); ``cursor`` is the last
-    id of the previous page, and the second value is the cursor of the next page, if any."""
-    stmt = sa.select(table).order_by(table.c.id.desc()).limit(limit + 1)
+    id of the previous page, and the second value is the cursor of the next page, if any.
+    ``filters`` are equalities (None: any value); ``where`` adds other conditions."""
+    stmt = sa.select(table).order_by(table.c.id.desc()).limit(limit + 1).where(*where)
     for name, value in filters.items():
         if value is not None:
             stmt = stmt.where(table.c[name] == value)
@@ -115,6 +117,13 @@ async def page(
     rows = await fetch_all(conn, stmt)
     next_cursor = rows[limit - 1]["id"] if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+def contains(column: sa.ColumnElement[Any], text: str) -> sa.ColumnElement[bool]:
+    """``column`` contains ``text``, case-insensitively, with ``%``, ``_`` and ``\\`` in
+    ``text`` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
 
 
 def chunks(values: Iterable[Any], size: int = 500) -> Iterable[list[Any]]:

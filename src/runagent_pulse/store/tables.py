@@ -59,6 +59,9 @@ tasks = sa.Table(
     sa.Column("agent_port", sa.Integer),
     sa.Column("pause_note", sa.String(500)),
     sa.Index("ix_tasks_status_id", "status", "id"),
+    # The dashboard's filters: a page of one executor's or one agent's tasks, newest first.
+    sa.Index("ix_tasks_executor_type_id", "executor_type", "id"),
+    sa.Index("ix_tasks_agent_id_id", "agent_id", "id"),
 )
 
 runs = sa.Table(
@@ -192,6 +195,7 @@ deployments = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("stopped_at", UTCDateTime),
     sa.Index("ix_deployments_run_id", "run_id"),
+    sa.Index("ix_deployments_team_id_id", "team_id", "id"),
     # What the reaper looks at: only deployments that have not ended are indexed.
     sa.Index(
         "ix_deployments_live",

@@ -12,7 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from runagent_pulse.domain.errors import InvalidTransition, TaskNotFound
 from runagent_pulse.domain.plans import NewRun
 from runagent_pulse.domain.statuses import TASK_TRANSITIONS, RunStatus, TaskStatus, Trigger
-from runagent_pulse.store.sql import Row, chunks, fetch_all, fetch_one, page, run_row
+from runagent_pulse.store.sql import (
+    Row,
+    chunks,
+    contains,
+    fetch_all,
+    fetch_one,
+    page,
+    run_row,
+)
 from runagent_pulse.store.tables import runs, tasks
 from runagent_pulse.store.transitions import move_runs, report_lost
 
@@ -51,8 +59,18 @@ async def get_task(conn: AsyncConnection, task_id: str) -> Row:
 async def list_tasks(
     conn: AsyncConnection, *, filters: dict[str, Any], limit: int, cursor: str | None
 ) -> tuple[list[Row], str | None]:
-    """Newest first; ``cursor`` is the last id of the previous page."""
-    return await page(conn, tasks, filters=filters, limit=limit, cursor=cursor)
+    """Newest first; ``cursor`` is the last id of the previous page. ``filters`` are column
+    equalities, but ``q``: text in the task's name or agent id, or its exact id."""
+    equal = {name: value for name, value in filters.items() if name != "q"}
+    text = filters.get("q")
+    where = []
+    if text:
+        where.append(
+            sa.or_(
+                contains(tasks.c.name, text), contains(tasks.c.agent_id, text), tasks.c.id == text
+            )
+        )
+    return await page(conn, tasks, filters=equal, limit=limit, cursor=cursor, where=where)
 
 
 async def count_live_created_by(conn: AsyncConnection, source: str) -> int:

@@ -29,11 +29,12 @@ from runagent_pulse.timespec.durations import parse_duration
 from runagent_pulse.timespec.errors import TimespecError
 from runagent_pulse.timespec.parse import parse_schedule
 from runagent_pulse.timespec.schedule import Schedule, schedule_from_spec
-from runagent_pulse.timespec.zones import load_zone
+from runagent_pulse.timespec.zones import dst_note, load_zone
 
 __all__ = [
     "Schedule",
     "TimespecError",
+    "dst_note",
     "load_zone",
     "parse_duration",
     "parse_schedule",

@@ -66,3 +66,28 @@ def resolve_wall(naive: datetime, zone: ZoneInfo) -> datetime:
         else:
             high = middle
     return datetime.fromtimestamp(high, UTC)
+
+
+def dst_note(instant: datetime, timezone: str) -> str | None:
+    """What a fire at ``instant`` has to do with a DST change in ``timezone``, if anything: its
+    wall time occurs twice that day (a fold), or the clocks jump forward at that instant (a
+    fixed wall time inside the skipped hour fires then)."""
+    zone = load_zone(timezone)
+    local = require_aware(instant, "instant").astimezone(zone)
+    wall = local.replace(tzinfo=None)
+    other = wall.replace(tzinfo=zone, fold=1 - local.fold)
+    if other.utcoffset() != local.utcoffset():
+        which = "first" if local.fold == 0 else "second"
+        return (
+            f"{wall:%H:%M} occurs twice on {wall:%Y-%m-%d} in {timezone} (clocks go back); "
+            f"this is the {which} time"
+        )
+    before = datetime.fromtimestamp(instant.timestamp() - 1, zone).utcoffset()
+    after = local.utcoffset()
+    if before is not None and after is not None and after > before:
+        skipped = int((after - before).total_seconds() // 60)
+        return (
+            f"clocks go forward {skipped} min at this instant in {timezone}: a wall time in "
+            "the skipped span fires here, at the first instant after it"
+        )
+    return None

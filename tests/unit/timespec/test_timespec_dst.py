@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import pytest
 
-from runagent_pulse.timespec import parse_schedule
+from runagent_pulse.timespec import dst_note, parse_schedule
 
 
 def utc(text: str) -> datetime:
@@ -228,3 +228,29 @@ def test_next_after_previous_in_fold_strictly_later() -> None:
     previous = utc("2026-11-01T06:30Z")  # 01:30 EST, the second occurrence
     fire = schedule.next_after(previous)
     assert fire == utc("2026-11-02T06:30Z")
+
+
+NOTES = {
+    # (instant, zone): the start of the note, or None
+    "ny-gap": ("2026-03-08T07:00Z", "America/New_York", "clocks go forward 60 min"),
+    "lord-howe-gap": ("2026-10-03T15:30Z", "Australia/Lord_Howe", "clocks go forward 30 min"),
+    "ny-fold-first": ("2026-11-01T05:30Z", "America/New_York", "01:30 occurs twice on 2026-11-01"),
+    "ny-fold-second": ("2026-11-01T06:30Z", "America/New_York", "01:30 occurs twice"),
+    "ny-plain": ("2026-11-02T06:30Z", "America/New_York", None),
+    "tokyo": ("2026-03-08T07:00Z", "Asia/Tokyo", None),
+}
+
+
+@pytest.mark.parametrize("case", NOTES.values(), ids=NOTES.keys())
+def test_dst_note(case: tuple[str, str, str | None]) -> None:
+    instant, zone, expected = case
+    note = dst_note(utc(instant), zone)
+    if expected is None:
+        assert note is None
+    else:
+        assert note is not None and note.startswith(expected), note
+
+
+def test_dst_note_names_which_occurrence_of_a_fold() -> None:
+    assert "first time" in (dst_note(utc("2026-11-01T05:30Z"), "America/New_York") or "")
+    assert "second time" in (dst_note(utc("2026-11-01T06:30Z"), "America/New_York") or "")

@@ -23,6 +23,7 @@ def test_public_surface() -> None:
     assert set(timespec.__all__) == {
         "Schedule",
         "TimespecError",
+        "dst_note",
         "load_zone",
         "parse_duration",
         "parse_schedule",
