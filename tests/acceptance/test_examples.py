@@ -106,9 +106,8 @@ def test_the_example_marketing_team_answers_with_its_report(example_server: Puls
     """examples/agents/marketing.py is the team the README and docs/teams.md define."""
     with PulseClient(server_url=example_server.url) as pulse:
         pulse.create_team("marketing", MARKETING_TEAM)
-        task = pulse.schedule_team("marketing", "Write the weekly report", when="now")
-        [run] = task.get_history() or [task.trigger()]
-        run = pulse.wait_run(run["run_id"], timeout=60)
+        task = pulse.schedule_team("marketing", "Write the weekly report", when="every monday at 9")
+        run = pulse.wait_run(task.trigger()["run_id"], timeout=60)
         conversation = pulse.get_conversation(run["run_id"])
     assert run["status"] == "success", run
     assert run["result"]["report"].startswith("Weekly report (writer): three facts about")

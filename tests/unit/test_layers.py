@@ -30,7 +30,7 @@ ALLOWED: dict[str, set[str]] = {
     # front doors: on the application layer only, never on each other
     "api": FRONT_DOOR,
     "ui": FRONT_DOOR,
-    "mcp": FRONT_DOOR | {"client"},
+    "mcp": FRONT_DOOR,
     "cli": {"client", "timespec", "server", "webhook_handler", "config"},
     "webhook_handler": {"delivery", "common", "observability"},
     # configuration and composition at the edges

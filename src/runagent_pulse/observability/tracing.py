@@ -81,8 +81,9 @@ def instrument_app(app: Any) -> None:
 
 @contextlib.contextmanager
 def span(name: str, attributes: Mapping[str, Any]) -> Iterator[Any]:
-    """A span named ``name`` (current while the block runs); ``None`` without OpenTelemetry."""
-    if trace is None:
+    """A span named ``name`` (current while the block runs); ``None`` when nothing records
+    traces, so a run costs nothing extra then."""
+    if trace is None or not _active:
         yield None
         return
     tracer = trace.get_tracer("runagent_pulse", tracer_provider=_provider)
@@ -105,5 +106,5 @@ def end_status(current: Any, status: str, error: str | None = None) -> None:
 
 def inject_traceparent(headers: MutableMapping[str, str]) -> None:
     """Add W3C ``traceparent`` (and ``tracestate``) of the current span to ``headers``."""
-    if trace is not None:
+    if trace is not None and _active:
         propagate.inject(headers)

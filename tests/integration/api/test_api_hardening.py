@@ -193,3 +193,19 @@ async def test_resume_takes_a_real_boolean(app: App) -> None:
     await app.http.post(f"/v1/tasks/{task['task_id']}/pause")
     response = await app.http.post(f"/v1/tasks/{task['task_id']}/resume", json={"catch_up": "true"})
     assert response.status_code == 422
+
+
+async def test_live_schedules_are_counted_by_who_created_them(app: App) -> None:
+    """The MCP guard's count, on both backends (metadata is compact JSON on each)."""
+    for metadata, when in [
+        ({"created_by": "mcp"}, "every hour"),
+        ({"created_by": "mcp", "team": "x"}, "every day at 9am"),
+        ({"created_by": "mcpx"}, "every hour"),
+        ({"note": "created_by mcp"}, "every hour"),
+    ]:
+        await create(app, when=when, metadata=metadata)
+    paused = await create(app, when="every hour", metadata={"created_by": "mcp"})
+    await app.http.post(f"/v1/tasks/{paused['task_id']}/pause")
+    ended = await create(app, when="every hour", metadata={"created_by": "mcp"})
+    await app.http.delete(f"/v1/tasks/{ended['task_id']}")
+    assert await app.node.services.tasks.count_live_created_by("mcp") == 3
