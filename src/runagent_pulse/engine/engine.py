@@ -282,7 +282,8 @@ class Engine:
                     row, executor, self.clock, self._cancel_reasons, on_event
                 )
                 tracing.end_status(span, outcome.status, outcome.error_message)
-            self.writer.submit(replace(outcome, events=self.events.close(row["id"])))
+            events = self.events.close(row["id"])
+            self.writer.submit(replace(outcome, events=events) if events else outcome)
         finally:
             self.events.close(row["id"])
             was_full = len(self._active) >= self.max_concurrent_runs

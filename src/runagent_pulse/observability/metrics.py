@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.metrics import MetricWrapperBase
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -64,6 +66,7 @@ def executor_label(name: str | None) -> str:
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        self._children: dict[tuple[str, ...], Any] = {}
         r = self.registry
         self.runs_started = Counter(
             "pulse_runs_started_total", "Runs claimed and started.", ["executor"], registry=r
@@ -156,18 +159,27 @@ class Metrics:
         self.up = Gauge("pulse_node_up", "1 while this node's engine runs.", registry=r)
 
     # -- events -------------------------------------------------------------------------------
+    def _child(self, metric: MetricWrapperBase, *labels: str) -> Any:
+        """``metric.labels(*labels)``, remembered: the per-run metrics are counted thousands
+        of times a second, and labels are bounded, so the memo is too."""
+        key = (metric._name, *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
+
     def run_started(self, executor: str | None, lag_seconds: float) -> None:
         label = executor_label(executor)
-        self.runs_started.labels(label).inc()
-        self.start_lag.labels(label).observe(max(lag_seconds, 0.0))
+        self._child(self.runs_started, label).inc()
+        self._child(self.start_lag, label).observe(max(lag_seconds, 0.0))
 
     def run_finished(
         self, executor: str | None, status: str, duration_seconds: float | None
     ) -> None:
         label = executor_label(executor)
-        self.runs_finished.labels(label, status).inc()
+        self._child(self.runs_finished, label, status).inc()
         if duration_seconds is not None:
-            self.run_duration.labels(label, status).observe(max(duration_seconds, 0.0))
+            self._child(self.run_duration, label, status).observe(max(duration_seconds, 0.0))
 
     def run_skipped(self, reason: str | None) -> None:
         self.runs_skipped.labels(skip_reason_kind(reason)).inc()

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runagent_pulse.domain.plans import ClaimPlan
 from runagent_pulse.domain.statuses import Activity, RunStatus
+from runagent_pulse.store.bulk import BulkStatement
 from runagent_pulse.store.sql import (
     Row,
     chunks,
@@ -52,18 +53,24 @@ DUE_COLUMNS = (
 
 Planner = Callable[[list[Row], set[str], set[str]], ClaimPlan]
 
-_start = move_runs(RunStatus.SCHEDULED, RunStatus.RUNNING, runs.c.id == sa.bindparam("_id")).values(
-    started_at=sa.bindparam("_now"),
-    lease_owner=sa.bindparam("_owner"),
-    node=sa.bindparam("_owner"),
-    lease_expires_at=sa.bindparam("_lease"),
-    executor=sa.bindparam("_executor"),
+_start = BulkStatement(
+    move_runs(RunStatus.SCHEDULED, RunStatus.RUNNING, runs.c.id == sa.bindparam("_id")).values(
+        started_at=sa.bindparam("_now"),
+        lease_owner=sa.bindparam("_owner"),
+        node=sa.bindparam("_owner"),
+        lease_expires_at=sa.bindparam("_lease"),
+        executor=sa.bindparam("_executor"),
+    )
 )
-_skip = move_runs(RunStatus.SCHEDULED, RunStatus.SKIPPED, runs.c.id == sa.bindparam("_id")).values(
-    skip_reason=sa.bindparam("_reason"), finished_at=sa.bindparam("_now"), due_at=None
+_skip = BulkStatement(
+    move_runs(RunStatus.SCHEDULED, RunStatus.SKIPPED, runs.c.id == sa.bindparam("_id")).values(
+        skip_reason=sa.bindparam("_reason"), finished_at=sa.bindparam("_now"), due_at=None
+    )
 )
-_park = runs.update().where(runs.c.id == sa.bindparam("_id")).values(due_at=None, buffered=True)
-_advance = (
+_park = BulkStatement(
+    runs.update().where(runs.c.id == sa.bindparam("_id")).values(due_at=None, buffered=True)
+)
+_advance = BulkStatement(
     tasks.update()
     .where(tasks.c.id == sa.bindparam("_id"))
     .values(
@@ -72,7 +79,7 @@ _advance = (
         last_fire_at=sa.bindparam("_last"),
     )
 )
-_count_skips = (
+_count_skips = BulkStatement(
     tasks.update()
     .where(tasks.c.id == sa.bindparam("_id"))
     .values(runs_skipped=tasks.c.runs_skipped + sa.bindparam("_n"))

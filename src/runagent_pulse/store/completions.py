@@ -18,6 +18,7 @@ from runagent_pulse.domain.statuses import (
     RunStatus,
     TaskStatus,
 )
+from runagent_pulse.store.bulk import BulkStatement
 from runagent_pulse.store.run_events import insert_events
 from runagent_pulse.store.sql import (
     Row,
@@ -52,16 +53,18 @@ FINISHED_COLUMNS = (
     tasks.c.callback_secret,
 )
 
-_finish = finish_runs(runs.c.id == sa.bindparam("_id"), status=sa.bindparam("_status")).values(
-    finished_at=sa.bindparam("_finished"),
-    duration_ms=sa.bindparam("_duration"),
-    result=sa.bindparam("_result", type_=runs.c.result.type),
-    error_type=sa.bindparam("_error_type"),
-    error_message=sa.bindparam("_error_message"),
-    lease_owner=None,
-    lease_expires_at=None,
+_finish = BulkStatement(
+    finish_runs(runs.c.id == sa.bindparam("_id"), status=sa.bindparam("_status")).values(
+        finished_at=sa.bindparam("_finished"),
+        duration_ms=sa.bindparam("_duration"),
+        result=sa.bindparam("_result", type_=runs.c.result.type),
+        error_type=sa.bindparam("_error_type"),
+        error_message=sa.bindparam("_error_message"),
+        lease_owner=None,
+        lease_expires_at=None,
+    )
 )
-_count = (
+_count = BulkStatement(
     tasks.update()
     .where(tasks.c.id == sa.bindparam("_id"))
     .values(

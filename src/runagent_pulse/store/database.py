@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from runagent_pulse.store.sqlite_inline import InlineConnection
 from runagent_pulse.store.types import dump_json, load_json
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -91,6 +92,13 @@ class Database:
         }
         if self.backend != "sqlite":
             options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        else:
+            path = make_url(url).database or ":memory:"
+
+            async def connect_inline() -> InlineConnection:
+                return InlineConnection(path)
+
+            options.update(async_creator=connect_inline)
         self.engine: AsyncEngine = create_async_engine(url, **options)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self.observe: Callable[[str, float], None] | None = None
@@ -107,7 +115,8 @@ class Database:
 
         @event.listens_for(sync_engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+            if dbapi_connection.isolation_level is not None:
+                dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")

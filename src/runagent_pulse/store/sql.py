@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runagent_pulse.domain.ids import new_id
 from runagent_pulse.domain.plans import NewRun
+from runagent_pulse.store import bulk
+from runagent_pulse.store.bulk import BulkStatement
 
 Row = dict[str, Any]
 
@@ -56,7 +58,8 @@ async def lock_in_order(conn: AsyncConnection, table: sa.Table, ids: Iterable[st
 
 async def fetch_all(conn: AsyncConnection, stmt: Any) -> list[Row]:
     result = await conn.execute(stmt)
-    return [dict(row._mapping) for row in result]
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
 
 
 async def fetch_one(conn: AsyncConnection, stmt: Any) -> Row | None:
@@ -67,11 +70,15 @@ async def fetch_one(conn: AsyncConnection, stmt: Any) -> Row | None:
 async def execute_many(
     conn: AsyncConnection, stmt: Any, params: Sequence[Mapping[str, Any]]
 ) -> int | None:
-    """Run ``stmt`` once per parameter set; the rows it changed in all, or None when the
-    driver cannot count the rows of an ``executemany`` (asyncpg)."""
+    """Run ``stmt`` (a :class:`BulkStatement` for the hot ones) once per parameter set; the
+    rows it changed in all, or None when the driver cannot count the rows of an
+    ``executemany`` (asyncpg)."""
     if not params:
         return 0
-    result = await conn.execute(stmt, list(params))
+    if isinstance(stmt, BulkStatement):
+        result = await bulk.run(conn, stmt, params)
+    else:
+        result = await conn.execute(stmt, list(params))
     if len(params) > 1 and not conn.dialect.supports_sane_multi_rowcount:
         return None
     return int(result.rowcount)

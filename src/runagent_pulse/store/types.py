@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
+
+
+@functools.lru_cache(maxsize=256)  # a claim binds the same "now" and lease to every run
+def _sqlite_text(value: datetime | None) -> str | None:
+    """``value`` as the naive UTC text SQLAlchemy's ``DateTime`` stores on SQLite."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the store; use aware UTC datetimes")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -29,6 +41,24 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
             return None
         instant: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
         return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+
+    # On SQLite, one conversion each way instead of this type's and then ``DateTime``'s (the
+    # hot statements bind and read thousands of these a second). The text is the one
+    # ``DateTime`` stores there, ``YYYY-MM-DD HH:MM:SS.ffffff``, so stored rows compare alike.
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        return _sqlite_text
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], Any] | None:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        return self._from_text
+
+    @staticmethod
+    def _from_text(value: str | None) -> datetime | None:
+        return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def dump_json(value: Any) -> str:

@@ -1,0 +1,78 @@
+"""Statements the engine runs with hundreds of parameter sets a transaction, made cheap.
+
+Given a list of parameter dicts, SQLAlchemy builds a dict per row, runs each column's bind
+processor through a chain of wrappers and only then hands tuples to the driver: on a burst of
+10,000 runs that was a fifth of the engine's CPU. A :class:`BulkStatement` is compiled once per
+dialect; each row becomes the driver's tuple directly, converted by the same bind processors
+SQLAlchemy would use (so the stored values are identical), and goes to the driver's
+``executemany`` through :meth:`AsyncConnection.exec_driver_sql`.
+
+Only statements whose every parameter is either given in each row (``bindparam("_id")``) or
+fixed in the statement (``.values(lease_owner=None)``) qualify: no column defaults are applied.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    """One positional parameter: the key it is read from, or the value fixed in the statement."""
+
+    name: str
+    required: bool
+    fixed: Any
+    process: Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    sql: str
+    slots: tuple[_Slot, ...]
+
+    def row(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
+        values = []
+        for slot in self.slots:
+            value = params[slot.name] if slot.required else slot.fixed
+            values.append(value if slot.process is None else slot.process(value))
+        return tuple(values)
+
+
+class BulkStatement:
+    """``statement`` (an UPDATE, or an INSERT with every column given), for :func:`run`."""
+
+    __slots__ = ("_forms", "statement")
+
+    def __init__(self, statement: sa.Executable) -> None:
+        self.statement = statement
+        self._forms: weakref.WeakKeyDictionary[Dialect, _Compiled] = weakref.WeakKeyDictionary()
+
+    def compiled(self, dialect: Dialect) -> _Compiled:
+        form = self._forms.get(dialect)
+        if form is None:
+            compiled = self.statement.compile(
+                dialect=dialect, compile_kwargs={"render_postcompile": True}
+            )
+            slots = []
+            for name in compiled.positiontup or ():
+                bind = compiled.binds[name]
+                process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+                slots.append(_Slot(name, bind.required, bind.value, process))
+            form = self._forms[dialect] = _Compiled(str(compiled), tuple(slots))
+        return form
+
+
+async def run(
+    conn: AsyncConnection, statement: BulkStatement, params: Sequence[Mapping[str, Any]]
+) -> Any:
+    """Execute ``statement`` once per parameter set; the driver's cursor result."""
+    form = statement.compiled(conn.dialect)
+    return await conn.exec_driver_sql(form.sql, [form.row(p) for p in params])
