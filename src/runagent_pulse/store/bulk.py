@@ -51,7 +51,7 @@ class BulkStatement:
 
     __slots__ = ("_forms", "statement")
 
-    def __init__(self, statement: sa.Executable) -> None:
+    def __init__(self, statement: sa.Update | sa.Insert) -> None:
         self.statement = statement
         self._forms: weakref.WeakKeyDictionary[Dialect, _Compiled] = weakref.WeakKeyDictionary()
 
