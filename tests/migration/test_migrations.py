@@ -25,3 +25,12 @@ async def test_migrations_match_the_models(db_url: str) -> None:
             assert await conn.run_sync(diff) == []
     finally:
         await db.dispose()
+
+
+def test_head_constant_is_alembics_head() -> None:
+    """``upgrade`` skips Alembic for a database at ``HEAD``: a new migration must move it."""
+    from alembic.script import ScriptDirectory
+
+    from runagent_pulse.store.migrate import HEAD, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head() == HEAD

@@ -25,6 +25,7 @@ from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
+from runagent_pulse.common.tls import tls_context
 from runagent_pulse.domain.errors import UnsafeURL
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -236,7 +237,15 @@ class VettedTransport(httpx.AsyncBaseTransport):
     ) -> None:
         self.allow_private = allow_private
         self._resolver = resolver
-        self._inner = transport or httpx.AsyncHTTPTransport(**transport_options)
+        self._inner = transport
+        self._transport_options = transport_options
+
+    @property
+    def inner(self) -> httpx.AsyncBaseTransport:
+        """The network transport, made on first use (with the process's one TLS context)."""
+        if self._inner is None:
+            self._inner = httpx.AsyncHTTPTransport(verify=tls_context(), **self._transport_options)
+        return self._inner
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         try:
@@ -263,11 +272,12 @@ class VettedTransport(httpx.AsyncBaseTransport):
                 extensions=extensions,
             )
             try:
-                return await self._inner.handle_async_request(pinned)
+                return await self.inner.handle_async_request(pinned)
             except httpx.ConnectError:
                 if index == len(addresses) - 1:
                     raise
         raise httpx.ConnectError("no address to connect to", request=request)
 
     async def aclose(self) -> None:
-        await self._inner.aclose()
+        if self._inner is not None:
+            await self._inner.aclose()

@@ -66,6 +66,9 @@ class Executor(abc.ABC):
     """True when a claimed run may wait inside the executor (for a worker) before its agent
     starts; such an executor records :data:`AGENT_STARTED` when it does, and a run whose node
     died before that event is put back in the queue without using an attempt."""
+    starts_on_first_use: ClassVar[bool] = False
+    """True when :meth:`execute` starts the executor itself: the node does not start it, so
+    what it holds (worker processes) costs nothing until a run needs it."""
 
     def validate_target(self, agent_id: str, entrypoint_tag: str) -> None:  # noqa: B027
         """Check at create time that the target can exist.

@@ -176,6 +176,7 @@ class LocalExecutor(Executor):
 
     name: ClassVar[str] = "local"
     reports_start: ClassVar[bool] = True  # a run may wait here for a free worker
+    starts_on_first_use: ClassVar[bool] = True  # workers cost ~35 MB each: none until needed
 
     def __init__(
         self,

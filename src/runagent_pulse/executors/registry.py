@@ -133,10 +133,12 @@ class ExecutorRegistry:
             executor.validate_params(params)
 
     async def start(self) -> None:
-        """Start every executor; if one fails, close those already started and re-raise."""
+        """Start every executor (those that start on first use are only registered for
+        closing); if one fails, close those already started and re-raise."""
         for executor in self._executors.values():
             try:
-                await executor.start()
+                if not executor.starts_on_first_use:
+                    await executor.start()
             except BaseException:
                 await self.close()
                 raise

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import httpx
 
 from runagent_pulse.common.netguard import Resolver, check_url, resolve_and_vet
+from runagent_pulse.common.tls import tls_context
 from runagent_pulse.domain.errors import ExecutionError, InvalidTarget, UnsafeURL
 from runagent_pulse.executors.base import Availability, ExecutionContext, Executor
 from runagent_pulse.executors.runagent_protocol import (
@@ -101,7 +102,7 @@ class ServerlessExecutor(Executor):
         limits = httpx.Limits(
             max_connections=self.max_in_flight, max_keepalive_connections=self.max_in_flight
         )
-        self._http = httpx.AsyncClient(limits=limits, follow_redirects=False)
+        self._http = httpx.AsyncClient(limits=limits, follow_redirects=False, verify=tls_context())
 
     async def close(self) -> None:
         if self._http is not None:
