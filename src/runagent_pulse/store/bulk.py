@@ -14,7 +14,7 @@ fixed in the statement (``.values(lease_owner=None)``) qualify: no column defaul
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +68,15 @@ class BulkStatement:
                 slots.append(_Slot(name, bind.required, bind.value, process))
             form = self._forms[dialect] = _Compiled(str(compiled), tuple(slots))
         return form
+
+
+def bulk_insert(table: sa.Table, columns: Iterable[str] | None = None) -> BulkStatement:
+    """``INSERT INTO table (columns) VALUES (…)`` (every column by default); each row must give
+    each of them, and the others are left NULL (no column default applies)."""
+    names = [c.name for c in table.c] if columns is None else list(columns)
+    return BulkStatement(
+        table.insert().values({n: sa.bindparam(n, type_=table.c[n].type) for n in names})
+    )
 
 
 async def run(

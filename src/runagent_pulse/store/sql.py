@@ -84,6 +84,13 @@ async def execute_many(
     return int(result.rowcount)
 
 
+RUN_ROW_COLUMNS = (
+    *("id", "task_id", "scheduled_for", "attempt", "trigger", "status", "due_at"),
+    *("skip_reason", "finished_at", "cancel_requested", "buffered", "created_at"),
+)
+"""The columns :func:`run_row` gives (the others of a new run are NULL)."""
+
+
 def run_row(new: NewRun, now: datetime) -> Row:
     """Column values of a new run (every key present, as executemany requires)."""
     skipped = new.status == "skipped"

@@ -12,10 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from runagent_pulse.domain.errors import InvalidTransition, TaskNotFound
 from runagent_pulse.domain.plans import NewRun
 from runagent_pulse.domain.statuses import TASK_TRANSITIONS, RunStatus, TaskStatus, Trigger
+from runagent_pulse.store.bulk import bulk_insert
 from runagent_pulse.store.sql import (
+    RUN_ROW_COLUMNS,
     Row,
     chunks,
     contains,
+    execute_many,
     fetch_all,
     fetch_one,
     page,
@@ -24,10 +27,14 @@ from runagent_pulse.store.sql import (
 from runagent_pulse.store.tables import runs, tasks
 from runagent_pulse.store.transitions import move_runs, report_lost
 
+_insert_task = bulk_insert(tasks)
+_insert_run = bulk_insert(runs, RUN_ROW_COLUMNS)
+
 
 async def insert_tasks(conn: AsyncConnection, rows: list[Row], *, now: datetime) -> None:
-    """Insert new tasks, each with its first scheduled run (when it has a first fire)."""
-    await conn.execute(tasks.insert(), rows)
+    """Insert new tasks (rows with every column), each with its first scheduled run (when it
+    has a first fire)."""
+    await execute_many(conn, _insert_task, rows)
     first_runs = [
         run_row(
             NewRun(row["id"], row["next_run_at"], Trigger.SCHEDULE, due_at=row["next_run_at"]), now
@@ -35,8 +42,7 @@ async def insert_tasks(conn: AsyncConnection, rows: list[Row], *, now: datetime)
         for row in rows
         if row["next_run_at"] is not None
     ]
-    if first_runs:
-        await conn.execute(runs.insert(), first_runs)
+    await execute_many(conn, _insert_run, first_runs)
 
 
 async def find_by_idempotency_keys(conn: AsyncConnection, keys: list[str]) -> dict[str, Row]:
