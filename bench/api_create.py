@@ -1,9 +1,13 @@
-"""(d) Create throughput: 8 concurrent clients (target ≥ 1,000 tasks/s), and the batch endpoint
-(target ≥ 10,000 tasks/s)."""
+"""(d) Create throughput: ``POST /v1/tasks`` driven by ``wrk`` (a C load generator, so the
+client does not take the Python cores; target ≥ 2,000 tasks/s), the same by 8 asyncio + httpx
+clients for comparison, and the batch endpoint (target ≥ 30,000 tasks/s)."""
 
 from __future__ import annotations
 
 import asyncio
+import re
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -45,23 +49,68 @@ def _batches(server: PulseServer, *, size: int, count: int) -> float:
         return time.perf_counter() - began
 
 
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.body = [[{body}]]
+wrk.headers["Content-Type"] = "application/json"
+"""
+
+
+def _read(pattern: str, text: str) -> float:
+    found = re.search(pattern, text)
+    if found is None:
+        raise RuntimeError(f"wrk printed no {pattern!r}:\n{text}")
+    return float(found.group(1))
+
+
+def _wrk(server: PulseServer, workdir: Path, *, seconds: float) -> Figure | None:
+    """``POST /v1/tasks`` by wrk (2 threads, 32 connections); None when wrk is not installed.
+
+    Every answer must be a 2xx and the database must hold as many tasks as wrk saw answered."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        say("wrk is not installed (apt install wrk): no wrk figure")
+        return None
+    script = workdir / "post.lua"
+    script.write_text(WRK_SCRIPT.format(body=orjson.dumps(echo_task(FAR_FUTURE)).decode()))
+    before = int(server.scalar("SELECT count(*) FROM tasks"))
+    done = subprocess.run(
+        [wrk, "-t2", "-c32", f"-d{seconds:g}s", "-s", str(script), f"{server.url}/v1/tasks"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    answered = int(_read(r"(\d+) requests in", done.stdout))
+    rate = _read(r"Requests/sec:\s+([\d.]+)", done.stdout)
+    if "Non-2xx" in done.stdout or "Socket errors" in done.stdout:
+        raise RuntimeError(f"wrk saw errors:\n{done.stdout}")
+    stored = int(server.scalar("SELECT count(*) FROM tasks")) - before
+    if stored < answered:
+        raise RuntimeError(f"wrk saw {answered} tasks created, the database holds {stored}")
+    say(f"wrk: {answered} tasks created in {seconds:g} s, {stored} stored")
+    return Figure(
+        "api_create", "POST /v1/tasks, wrk, 32 connections", rate, "tasks/s", Target(">=", 2_000)
+    )
+
+
 def run(workdir: Path, *, quick: bool) -> list[Figure]:
     server = PulseServer(workdir)
     server.start()
     try:
+        by_wrk = _wrk(server, workdir, seconds=2.0 if quick else 10.0)
         created, seconds = asyncio.run(
             _one_by_one(server, seconds=1.0 if quick else 10.0, limit=2_000 if quick else 20_000)
         )
         say(f"{created} tasks by {CLIENTS} clients in {seconds:.2f} s")
-        figures = [
+        figures = [by_wrk] if by_wrk else []
+        figures.append(
             Figure(
                 "api_create",
-                f"POST /v1/tasks, {CLIENTS} clients",
+                f"POST /v1/tasks, {CLIENTS} httpx clients on the same cores",
                 created / seconds,
                 "tasks/s",
-                Target(">=", 1_000),
             )
-        ]
+        )
         for size, count in ((1_000, 2 if quick else 10), (10_000, 1 if quick else 5)):
             seconds = _batches(server, size=size, count=count)
             say(f"{count} batches of {size} in {seconds:.2f} s")
@@ -71,7 +120,7 @@ def run(workdir: Path, *, quick: bool) -> list[Figure]:
                     f"POST /v1/tasks/batch of {size:,}",
                     size * count / seconds,
                     "tasks/s",
-                    Target(">=", 10_000),
+                    Target(">=", 30_000),
                 )
             )
         return figures

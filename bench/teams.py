@@ -1,9 +1,12 @@
 """Team runs (3 agent processes each: a leader that asks two members): deploy → prompt →
-teardown latency over sequential runs, then the most team runs in flight at once."""
+teardown latency over sequential runs, then team runs due at once, doubling from 8 until one
+fails or the next step would not fit in memory (up to 512): the largest step that succeeded."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import psutil
 
 from bench.common import Figure, create_batches, db_time, iso, say, utc_in, wait_for
 from bench.server import PulseServer
@@ -54,21 +57,31 @@ def _peak_overlap(spans: list[tuple[float, float]]) -> int:
     return peak
 
 
-def _in_flight(server: PulseServer, pulse: PulseClient, steps: list[int]) -> list[Figure]:
+MEMORY_SHARE = 0.6
+"""The ramp stops before a step whose expected memory would pass this share of what the machine
+has available (measured per running deployment at the step before)."""
+
+
+def _in_flight(server: PulseServer, pulse: PulseClient, first: int, last: int) -> list[Figure]:
+    """Team runs due at once, doubling from ``first``, until a step has a run that did not
+    succeed, the next step would not fit in memory, or ``last`` passed; where it stopped."""
     pulse.create_team("bench-hold", [{**TRIO[0], "entrypoint": "lead_holds"}, *TRIO[1:]])
     best = peak = 0
     idle = server.rss_bytes()
     per_run = 0.0
-    for count in steps:
-        due = iso(utc_in(2))
+    count, stopped = first, f"the ramp's last step ({last}) succeeded"
+    while count <= last:
+        if per_run and per_run * count * 2**20 > MEMORY_SHARE * psutil.virtual_memory().available:
+            stopped = f"memory: {count} would need ~{per_run * count / 1024:.1f} GiB"
+            break
         task = {
             "agent_id": "bench-hold",
             "entrypoint_tag": "team",
             "executor_type": "team",
-            "when": due,
+            "when": iso(utc_in(2)),
             "params": {"prompt": str(HOLD_SECONDS)},
             "retry": {"max_attempts": 1},
-            "timeout": 300,
+            "timeout": 600,
         }
         before = len(_durations(server, "bench-hold"))
         create_batches(server, [task] * count)
@@ -78,7 +91,7 @@ def _in_flight(server: PulseServer, pulse: PulseClient, steps: list[int]) -> lis
             seen.append(server.rss_bytes())  # the server and every agent process it started
             return len(_durations(server, "bench-hold")) >= b + c
 
-        wait_for(ended, bound=600, what=f"{count} team runs to end", interval=0.2)
+        wait_for(ended, bound=1200, what=f"{count} team runs to end", interval=0.2)
         finished = _durations(server, "bench-hold")[before:]
         ok = [(start, end) for status, start, end in finished if status == "success"]
         overlap = _peak_overlap(ok)
@@ -88,9 +101,12 @@ def _in_flight(server: PulseServer, pulse: PulseClient, steps: list[int]) -> lis
             f"RSS +{grown:,.0f} MiB at the peak"
         )
         if len(ok) < count:
+            stopped = f"{count - len(ok)} of {count} runs did not succeed: {_first_error(server)}"
             break
         best, peak = count, max(peak, overlap)
         per_run = grown / max(overlap, 1)
+        count *= 2
+    say(f"the ramp stopped at {count}: {stopped}")
     return [
         Figure("teams", "3-agent team runs at once, all succeeded", best, "runs"),
         Figure("teams", "peak deployments running at the same time", peak, "runs"),
@@ -98,12 +114,23 @@ def _in_flight(server: PulseServer, pulse: PulseClient, steps: list[int]) -> lis
     ]
 
 
+def _first_error(server: PulseServer) -> str:
+    rows = server.rows(
+        "SELECT r.error_type, r.error_message FROM runs r JOIN tasks t ON t.id = r.task_id "
+        "WHERE t.agent_id = 'bench-hold' AND r.status NOT IN ('success', 'scheduled', 'running') "
+        "LIMIT 1"
+    )
+    return f"{rows[0][0]}: {str(rows[0][1])[:200]}" if rows else "unknown"
+
+
 def run(workdir: Path, *, quick: bool) -> list[Figure]:
     server = PulseServer(workdir).start()
     try:
         with PulseClient(server_url=server.url) as pulse:
             figures = _latency(server, pulse, 10 if quick else 50)
-            figures += _in_flight(server, pulse, [2, 4] if quick else [8, 16, 32, 48])
+            figures += (
+                _in_flight(server, pulse, 2, 4) if quick else _in_flight(server, pulse, 8, 512)
+            )
         return figures
     finally:
         server.stop()

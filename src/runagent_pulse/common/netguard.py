@@ -244,7 +244,8 @@ class VettedTransport(httpx.AsyncBaseTransport):
     def inner(self) -> httpx.AsyncBaseTransport:
         """The network transport, made on first use (with the process's one TLS context)."""
         if self._inner is None:
-            self._inner = httpx.AsyncHTTPTransport(verify=tls_context(), **self._transport_options)
+            options = {"verify": tls_context(), **self._transport_options}
+            self._inner = httpx.AsyncHTTPTransport(**options)
         return self._inner
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -86,6 +88,34 @@ _count_skips = BulkStatement(
 )
 
 
+@functools.cache
+def _due_runs(dialect: str) -> sa.Select[Any]:
+    """Due runs, oldest first, with what planning and executing them needs (``_now``,
+    ``_limit``); built once per backend (building a statement costs more than running it)."""
+    stmt = (
+        sa.select(*DUE_COLUMNS)
+        .join(tasks, tasks.c.id == runs.c.task_id)
+        .where(
+            likely(dialect, runs.c.status == RunStatus.SCHEDULED),
+            runs.c.due_at <= sa.bindparam("_now"),
+        )
+        .order_by(runs.c.due_at)
+        .limit(sa.bindparam("_limit"))
+    )
+    if dialect == "postgresql":
+        stmt = stmt.with_for_update(of=runs, skip_locked=True, key_share=True)
+    return stmt
+
+
+_mark_running = (
+    tasks.update()
+    .where(
+        tasks.c.id.in_(sa.bindparam("_ids", expanding=True)), tasks.c.activity != Activity.RUNNING
+    )
+    .values(activity=Activity.RUNNING)
+)
+
+
 async def claim_due(
     conn: AsyncConnection,
     *,
@@ -99,16 +129,8 @@ async def claim_due(
 
     Returns the started runs (joined with what the executor needs) and the plan applied.
     """
-    stmt = (
-        sa.select(*DUE_COLUMNS)
-        .join(tasks, tasks.c.id == runs.c.task_id)
-        .where(likely(conn, runs.c.status == RunStatus.SCHEDULED), runs.c.due_at <= now)
-        .order_by(runs.c.due_at)
-        .limit(limit)
-    )
-    if conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=runs, skip_locked=True, key_share=True)
-    due = await fetch_all(conn, stmt)
+    stmt = _due_runs(conn.dialect.name)
+    due = await fetch_all(conn, stmt, {"_now": now, "_limit": limit})
     if not due:
         return [], ClaimPlan()
     running, buffered = await _busy_tasks(
@@ -159,11 +181,7 @@ async def claim_due(
     )
     started = [by_id[run_id] for run_id in plan.start]
     for batch in chunks({row["task_id"] for row in started}):
-        await conn.execute(
-            tasks.update()
-            .where(tasks.c.id.in_(batch), tasks.c.activity != Activity.RUNNING)
-            .values(activity=Activity.RUNNING)
-        )
+        await conn.execute(_mark_running, {"_ids": batch})
     if plan.cancel_running_of:
         await conn.execute(
             runs.update()
@@ -203,12 +221,15 @@ async def _busy_tasks(conn: AsyncConnection, task_ids: set[str]) -> tuple[set[st
 
 async def next_due_at(conn: AsyncConnection) -> datetime | None:
     """The earliest ``due_at`` of any scheduled run (what the dispatcher sleeps until)."""
-    earliest: datetime | None = await conn.scalar(
-        sa.select(sa.func.min(runs.c.due_at)).where(
-            likely(conn, runs.c.status == RunStatus.SCHEDULED)
-        )
-    )
+    earliest: datetime | None = await conn.scalar(_earliest_due(conn.dialect.name))
     return earliest
+
+
+@functools.cache
+def _earliest_due(dialect: str) -> sa.Select[Any]:
+    return sa.select(sa.func.min(runs.c.due_at)).where(
+        likely(dialect, runs.c.status == RunStatus.SCHEDULED)
+    )
 
 
 async def heartbeat(conn: AsyncConnection, *, owner: str, lease_until: datetime) -> list[str]:

@@ -3,10 +3,12 @@ all in the caller's transaction (group commit: many outcomes per transaction).""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -77,6 +79,50 @@ _count = BulkStatement(
 )
 
 
+@functools.cache
+def _running_runs(dialect: str) -> sa.Select[Any]:
+    """The runs of ``_ids`` still running, with what recording their outcome needs."""
+    stmt = (
+        sa.select(*FINISHED_COLUMNS)
+        .join(tasks, tasks.c.id == runs.c.task_id)
+        .where(
+            runs.c.id.in_(sa.bindparam("_ids", expanding=True)),
+            runs.c.status == RunStatus.RUNNING,
+        )
+    )
+    if dialect == "postgresql":
+        # Lock first (in id order, so two writers cannot deadlock): a concurrent writer
+        # recording the same run (a success racing lease recovery) commits before this
+        # reads, and the run is no longer ``running`` here, so it is not retried twice.
+        stmt = stmt.order_by(runs.c.id).with_for_update(of=runs, key_share=True)
+    return stmt
+
+
+@functools.cache
+def _live_runs(dialect: str) -> sa.Select[Any]:
+    """The kinds of live run (``running``, ``scheduled``, buffered) of the tasks ``_ids``."""
+    return (
+        sa.select(runs.c.task_id, runs.c.status, runs.c.buffered)
+        .where(
+            runs.c.task_id.in_(sa.bindparam("_ids", expanding=True)),
+            likely(dialect, runs.c.status.in_([RunStatus.RUNNING, RunStatus.SCHEDULED])),
+        )
+        .distinct()
+    )
+
+
+_complete = (
+    tasks.update()
+    .where(
+        tasks.c.id.in_(sa.bindparam("_ids", expanding=True)),
+        tasks.c.status == TaskStatus.ACTIVE,
+        tasks.c.next_run_at.is_(None),
+    )
+    .values(status=TaskStatus.COMPLETED)
+    .returning(tasks.c.id)
+)
+
+
 @dataclass(slots=True)
 class CompletionResult:
     finished: list[tuple[Row, Outcome]] = field(default_factory=list)
@@ -100,18 +146,9 @@ async def record_outcomes(
     result = CompletionResult()
     by_id = {o.run_id: o for o in outcomes}
     rows: list[Row] = []
+    stmt = _running_runs(conn.dialect.name)
     for batch in chunks(sorted(by_id)):
-        stmt = (
-            sa.select(*FINISHED_COLUMNS)
-            .join(tasks, tasks.c.id == runs.c.task_id)
-            .where(runs.c.id.in_(batch), runs.c.status == RunStatus.RUNNING)
-        )
-        if conn.dialect.name == "postgresql":
-            # Lock first (in id order, so two writers cannot deadlock): a concurrent writer
-            # recording the same run (a success racing lease recovery) commits before this
-            # reads, and the run is no longer ``running`` here, so it is not retried twice.
-            stmt = stmt.order_by(runs.c.id).with_for_update(of=runs, key_share=True)
-        rows += await fetch_all(conn, stmt)
+        rows += await fetch_all(conn, stmt, {"_ids": batch})
     rows = [row for row in rows if by_id[row["id"]].expected_owner in (None, row["lease_owner"])]
     if not rows:
         return result
@@ -203,16 +240,9 @@ async def _update_tasks(conn: AsyncConnection, result: CompletionResult, now: da
 async def _live_states(conn: AsyncConnection, task_ids: Iterable[str]) -> dict[str, set[str]]:
     """Per task, what its live runs are: ``running``, ``scheduled`` and/or ``buffered``."""
     live: dict[str, set[str]] = defaultdict(set)
+    stmt = _live_runs(conn.dialect.name)
     for batch in chunks(task_ids):
-        for row in await fetch_all(
-            conn,
-            sa.select(runs.c.task_id, runs.c.status, runs.c.buffered)
-            .where(
-                runs.c.task_id.in_(batch),
-                likely(conn, runs.c.status.in_([RunStatus.RUNNING, RunStatus.SCHEDULED])),
-            )
-            .distinct(),
-        ):
+        for row in await fetch_all(conn, stmt, {"_ids": batch}):
             live[row["task_id"]].add("buffered" if row["buffered"] else row["status"])
     return live
 
@@ -221,18 +251,7 @@ async def _mark_completed(conn: AsyncConnection, task_ids: list[str]) -> list[st
     """Mark ``completed`` those of ``task_ids`` still active with no fire left; their ids."""
     completed: list[str] = []
     for batch in chunks(task_ids):
-        completed += (
-            await conn.scalars(
-                tasks.update()
-                .where(
-                    tasks.c.id.in_(batch),
-                    tasks.c.status == TaskStatus.ACTIVE,
-                    tasks.c.next_run_at.is_(None),
-                )
-                .values(status=TaskStatus.COMPLETED)
-                .returning(tasks.c.id)
-            )
-        ).all()
+        completed += (await conn.scalars(_complete, {"_ids": batch})).all()
     return completed
 
 

@@ -24,15 +24,18 @@ def insert_ignoring_conflicts(conn: AsyncConnection, table: sa.Table) -> Any:
     return dialect.insert(table).on_conflict_do_nothing()
 
 
-def likely(conn: AsyncConnection, condition: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+def likely(
+    backend: AsyncConnection | str, condition: sa.ColumnElement[bool]
+) -> sa.ColumnElement[bool]:
     """``condition``, marked for SQLite's planner as true for most rows: ``likely(…)``.
 
     Without statistics SQLite takes ``status = ?`` as selective and walks ``ix_runs_status_id``
     through every run of that status (100,000 scheduled runs: ~15 ms a query), where the partial
     index ``ix_runs_due`` (or ``ix_runs_task_id_id``) finds the rows in microseconds. Other
-    backends get ``condition`` unchanged.
+    backends get ``condition`` unchanged. ``backend``: a connection, or its dialect's name.
     """
-    if conn.dialect.name == "sqlite":
+    name = backend if isinstance(backend, str) else backend.dialect.name
+    if name == "sqlite":
         # No Boolean type: SQLite would render ``likely(…) = 1``, which hides the hint.
         hinted: sa.ColumnElement[bool] = sa.func.likely(condition)
         return hinted
@@ -56,8 +59,10 @@ async def lock_in_order(conn: AsyncConnection, table: sa.Table, ids: Iterable[st
         )
 
 
-async def fetch_all(conn: AsyncConnection, stmt: Any) -> list[Row]:
-    result = await conn.execute(stmt)
+async def fetch_all(
+    conn: AsyncConnection, stmt: Any, params: Mapping[str, Any] | None = None
+) -> list[Row]:
+    result = await conn.execute(stmt, params)
     keys = list(result.keys())
     return [dict(zip(keys, row, strict=True)) for row in result]
 
