@@ -7,11 +7,11 @@ SQLite answers the statements Pulse's engine issues (index lookups, a few hundre
 in microseconds, and in WAL mode with ``synchronous=NORMAL`` a commit does not wait for the disk,
 so running them where they are awaited is far cheaper than the hop.
 
-Pulse hands these connections to the dialect through ``create_async_engine(async_creator=…)``
-(``Database(…, inline=True)``); each method has the signature aiosqlite's has, and raises
-:mod:`sqlite3`'s own exceptions, which aiosqlite re-exports. Transactions that read much (the
-dashboard's text search over every task) keep using aiosqlite's thread, so the loop is never
-held for long: see :class:`runagent_pulse.store.database.Database`.
+:class:`runagent_pulse.store.database.Database` hands these connections to the dialect through
+``create_async_engine(async_creator=…)`` for its write transactions; each method has the
+signature aiosqlite's has, and raises :mod:`sqlite3`'s own exceptions, which aiosqlite
+re-exports. Read transactions, which may read much (the dashboard's text search over every
+task), keep using aiosqlite's thread, so the loop is never held for long.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ async def _statements(tmp_path: Path) -> list[tuple[str, Any]]:
 
     try:
         await upgrade(db)
-        sa.event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
+        sa.event.listen(db.reader.sync_engine, "before_cursor_execute", capture)
         async with db.read() as conn:
             for filters in TASK_FILTERS:
                 for cursor in (None, "tsk_0"):
