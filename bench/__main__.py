@@ -28,7 +28,10 @@ SCENARIOS = (
     "serverless",
     "http",
     "postgres",
+    "peers",
 )
+DEFAULT = tuple(name for name in SCENARIOS if name != "peers")
+"""What runs without arguments: ``peers`` (~15 min, builds virtual environments) only on demand."""
 
 
 def _arguments() -> argparse.Namespace:
@@ -39,7 +42,7 @@ def _arguments() -> argparse.Namespace:
         "scenarios",
         nargs="*",
         metavar="scenario",
-        help=f"what to run (default: all): {', '.join(SCENARIOS)}",
+        help=f"what to run (default: all but peers): {', '.join(SCENARIOS)}",
     )
     parser.add_argument("--quick", action="store_true", help="about 10x smaller, a smoke run")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures here")
@@ -69,7 +72,7 @@ def _load() -> str:
 
 def main() -> int:
     args = _arguments()
-    chosen = args.scenarios or list(SCENARIOS)
+    chosen = args.scenarios or list(DEFAULT)
     console.print(
         f"Pulse bench{' (--quick)' if args.quick else ''}: {', '.join(chosen)} — "
         f"Python {platform.python_version()}, {os.cpu_count()} CPUs, SQLite, "

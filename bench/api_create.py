@@ -39,7 +39,7 @@ async def _one_by_one(server: PulseServer, *, seconds: float, limit: int) -> tup
     return created, time.perf_counter() - began
 
 
-def _batches(server: PulseServer, *, size: int, count: int) -> float:
+def batches(server: PulseServer, *, size: int, count: int) -> float:
     """Seconds to create ``count`` batches of ``size`` tasks, one request after the other."""
     body = orjson.dumps({"tasks": [echo_task(FAR_FUTURE)] * size})
     with httpx.Client(base_url=server.url, timeout=120) as http:
@@ -63,7 +63,7 @@ def _read(pattern: str, text: str) -> float:
     return float(found.group(1))
 
 
-def _wrk(server: PulseServer, workdir: Path, *, seconds: float) -> Figure | None:
+def wrk(server: PulseServer, workdir: Path, *, seconds: float) -> Figure | None:
     """``POST /v1/tasks`` by wrk (2 threads, 32 connections); None when wrk is not installed.
 
     Every answer must be a 2xx and the database must hold as many tasks as wrk saw answered."""
@@ -97,7 +97,7 @@ def run(workdir: Path, *, quick: bool) -> list[Figure]:
     server = PulseServer(workdir)
     server.start()
     try:
-        by_wrk = _wrk(server, workdir, seconds=2.0 if quick else 10.0)
+        by_wrk = wrk(server, workdir, seconds=2.0 if quick else 10.0)
         created, seconds = asyncio.run(
             _one_by_one(server, seconds=1.0 if quick else 10.0, limit=2_000 if quick else 20_000)
         )
@@ -112,7 +112,7 @@ def run(workdir: Path, *, quick: bool) -> list[Figure]:
             )
         )
         for size, count in ((1_000, 2 if quick else 10), (10_000, 1 if quick else 5)):
-            seconds = _batches(server, size=size, count=count)
+            seconds = batches(server, size=size, count=count)
             say(f"{count} batches of {size} in {seconds:.2f} s")
             figures.append(
                 Figure(

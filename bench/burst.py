@@ -49,7 +49,7 @@ def measure_burst(
     lead = 2.0 + count / rate + (1.0 if workers else 0.0)
     for attempt in range(1, 2 if database_url else 4):
         tried = workdir / f"attempt-{attempt}"
-        tried.mkdir()
+        tried.mkdir(parents=True)
         figures = _burst_once(
             scenario,
             tried,

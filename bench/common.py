@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -61,6 +62,13 @@ class Figure:
             "target": str(self.target) if self.target else None,
             "met": self.met,
         }
+
+
+def folder(workdir: Path, name: str) -> Path:
+    """``workdir/name``, created (each server of a scenario keeps its files apart)."""
+    made = workdir / name
+    made.mkdir(parents=True, exist_ok=True)
+    return made
 
 
 def say(message: str) -> None:

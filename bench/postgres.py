@@ -10,7 +10,7 @@ from pathlib import Path
 import psutil
 
 from bench.burst import measure_burst
-from bench.common import Figure, Skipped, echo_task, say
+from bench.common import Figure, Skipped, echo_task, folder, say
 from bench.lag import measure_lag
 from bench.server import PulseServer
 from tests.support import postgres
@@ -60,12 +60,6 @@ def _database_stats(url: str) -> str:
     return f"{commits:,} commits, {inserted:,} rows inserted, {updated:,} updated"
 
 
-def _folder(workdir: Path, name: str) -> Path:
-    folder = workdir / name
-    folder.mkdir()
-    return folder
-
-
 def run(workdir: Path, *, quick: bool) -> list[Figure]:
     server_url = postgres.postgres_server_url()
     if not postgres.postgres_reachable(server_url):
@@ -76,7 +70,7 @@ def run(workdir: Path, *, quick: bool) -> list[Figure]:
         with postgres.postgres_database(server_url) as url, Sampler(url) as sampler:
             figures += measure_burst(
                 "postgres",
-                _folder(workdir, f"workers-{workers}"),
+                folder(workdir, f"workers-{workers}"),
                 count=count,
                 make_task=echo_task,
                 target=None,
@@ -88,14 +82,14 @@ def run(workdir: Path, *, quick: bool) -> list[Figure]:
         say(sampler.summary())
     figures += measure_burst(
         "postgres",
-        _folder(workdir, "sqlite"),
+        folder(workdir, "sqlite"),
         count=count,
         make_task=echo_task,
         target=None,
         label="SQLite, 1 serve",
     )
     with postgres.postgres_database(server_url) as url:
-        server = PulseServer(_folder(workdir, "lag"), database_url=url).start()
+        server = PulseServer(folder(workdir, "lag"), database_url=url).start()
         try:
             lag = measure_lag("postgres", server, count=200 if quick else 2_000, lead=3.0)
         finally:

@@ -30,7 +30,7 @@ def daily_tasks(count: int) -> list[dict[str, Any]]:
     return tasks
 
 
-def _restarts(server: PulseServer) -> float:
+def restarts(server: PulseServer) -> float:
     """The median of :data:`RESTARTS` stop → start → ``/ready`` of ``server`` (left running)."""
     times = []
     for _ in range(RESTARTS):
@@ -44,7 +44,7 @@ def run(workdir: Path, *, quick: bool) -> list[Figure]:
     (workdir / "empty").mkdir()
     empty = PulseServer(workdir / "empty").start()
     try:
-        floor = _restarts(empty)
+        floor = restarts(empty)
     finally:
         empty.stop()
     server = PulseServer(workdir)
@@ -54,7 +54,7 @@ def run(workdir: Path, *, quick: bool) -> list[Figure]:
         began = time.perf_counter()
         create_batches(server, tasks)
         say(f"{count} daily tasks created in {time.perf_counter() - began:.1f} s")
-        startup = _restarts(server)
+        startup = restarts(server)
         say(f"restarted with {count} active tasks (median of {RESTARTS})")
         time.sleep(1.0)  # let start-up work (recovery, first claims) settle
         rss_idle = server.rss_bytes()

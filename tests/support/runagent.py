@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from tests.support.processes import ManagedProcess, answers_200, free_port
+from tests.support.virtualenvs import VirtualenvUnavailable, virtualenv_python
 
 __all__ = [
     "AGENT_ID",
@@ -29,7 +29,6 @@ __all__ = [
 
 RUNAGENT_VERSION = "0.1.49"
 AGENT_ID = "0b7c2a4e-5d1f-4c3b-9e8a-7f6d5c4b3a21"
-READY_MARK = ".pulse-ready"
 
 AGENT_SOURCE = '''\
 """The agent Pulse's tests schedule through `runagent serve`."""
@@ -68,8 +67,8 @@ print(json.dumps(value))
 """
 
 
-class RunagentUnavailable(RuntimeError):
-    """The runagent virtual environment could not be built (no registry access, …)."""
+RunagentUnavailable = VirtualenvUnavailable
+"""The runagent virtual environment could not be built (no registry access, …)."""
 
 
 def runagent_python(cache_dir: Path) -> Path:
@@ -78,23 +77,7 @@ def runagent_python(cache_dir: Path) -> Path:
     Raises:
         RunagentUnavailable: creating the environment or installing ``runagent`` failed.
     """
-    venv = cache_dir / "runagent-venv"
-    python = venv / "bin" / "python"
-    if (venv / READY_MARK).exists():
-        return python
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    steps = [
-        [sys.executable, "-m", "venv", "--clear", str(venv)],
-        [str(python), "-m", "pip", "install", "--quiet", f"runagent=={RUNAGENT_VERSION}"],
-    ]
-    for step in steps:
-        done = subprocess.run(step, capture_output=True, text=True, timeout=900, check=False)
-        if done.returncode != 0:
-            raise RunagentUnavailable(
-                f"{' '.join(step[:4])} … failed ({done.returncode}): {done.stderr[-2000:]}"
-            )
-    (venv / READY_MARK).write_text(RUNAGENT_VERSION)
-    return python
+    return virtualenv_python(cache_dir / "runagent-venv", [f"runagent=={RUNAGENT_VERSION}"])
 
 
 def _write_agent(folder: Path) -> None:

@@ -86,7 +86,7 @@ class CompletionWriter:
             # A second transaction sees what other nodes committed meanwhile: when two nodes
             # finish a task's last runs at once, neither saw the other's run end in its own.
             async with self._db.write() as conn:
-                result.completed_tasks += await complete_idle_tasks(conn, result.may_complete)
+                await complete_idle_tasks(conn, result.may_complete)
         self._on_written(result)
         return result
 

@@ -18,6 +18,7 @@ from runagent_pulse.store.sql import (
     chunks,
     execute_many,
     fetch_all,
+    in_ids,
     insert_ignoring_conflicts,
     likely,
     lock_in_order,
@@ -79,6 +80,11 @@ _advance = BulkStatement(
         next_run_at=sa.bindparam("_next"),
         fires=tasks.c.fires + sa.bindparam("_fires"),
         last_fire_at=sa.bindparam("_last"),
+        # A task whose fire starts now is running: set in the same row write.
+        activity=sa.case(
+            (sa.bindparam("_running", type_=sa.Boolean), Activity.RUNNING),
+            else_=tasks.c.activity,
+        ),
     )
 )
 _count_skips = BulkStatement(
@@ -107,13 +113,13 @@ def _due_runs(dialect: str) -> sa.Select[Any]:
     return stmt
 
 
-_mark_running = (
-    tasks.update()
-    .where(
-        tasks.c.id.in_(sa.bindparam("_ids", expanding=True)), tasks.c.activity != Activity.RUNNING
+@functools.cache
+def _mark_running(dialect: str) -> sa.Update:
+    return (
+        tasks.update()
+        .where(in_ids(tasks.c.id, dialect), tasks.c.activity != Activity.RUNNING)
+        .values(activity=Activity.RUNNING)
     )
-    .values(activity=Activity.RUNNING)
-)
 
 
 async def claim_due(
@@ -163,6 +169,8 @@ async def claim_due(
         await conn.execute(
             insert_ignoring_conflicts(conn, runs), [run_row(new, now) for new in plan.new_runs]
         )
+    started = [by_id[run_id] for run_id in plan.start]
+    running = {row["task_id"] for row in started}
     await execute_many(
         conn,
         _advance,
@@ -172,6 +180,7 @@ async def claim_due(
                 "_next": a.next_run_at,
                 "_fires": a.fires_added,
                 "_last": a.last_fire_at,
+                "_running": a.task_id in running,
             }
             for a in plan.advances
         ],
@@ -179,9 +188,9 @@ async def claim_due(
     await execute_many(
         conn, _count_skips, [{"_id": tid, "_n": n} for tid, n in plan.skipped.items() if n]
     )
-    started = [by_id[run_id] for run_id in plan.start]
-    for batch in chunks({row["task_id"] for row in started}):
-        await conn.execute(_mark_running, {"_ids": batch})
+    # Runs started without advancing their task (retries, manual triggers).
+    for batch in chunks(running - {a.task_id for a in plan.advances}):
+        await conn.execute(_mark_running(conn.dialect.name), {"_ids": batch})
     if plan.cancel_running_of:
         await conn.execute(
             runs.update()

@@ -27,6 +27,7 @@ from runagent_pulse.store.sql import (
     chunks,
     execute_many,
     fetch_all,
+    in_ids,
     insert_ignoring_conflicts,
     likely,
     lock_in_order,
@@ -75,6 +76,18 @@ _count = BulkStatement(
         runs_failed=tasks.c.runs_failed + sa.bindparam("_bad"),
         last_run_at=sa.bindparam("_last"),
         activity=sa.bindparam("_activity"),
+        # An active task with no fire left and no live run is complete: in the same row write.
+        status=sa.case(
+            (
+                sa.and_(
+                    sa.bindparam("_complete", type_=sa.Boolean),
+                    tasks.c.status == TaskStatus.ACTIVE,
+                    tasks.c.next_run_at.is_(None),
+                ),
+                TaskStatus.COMPLETED,
+            ),
+            else_=tasks.c.status,
+        ),
     )
 )
 
@@ -86,7 +99,7 @@ def _running_runs(dialect: str) -> sa.Select[Any]:
         sa.select(*FINISHED_COLUMNS)
         .join(tasks, tasks.c.id == runs.c.task_id)
         .where(
-            runs.c.id.in_(sa.bindparam("_ids", expanding=True)),
+            in_ids(runs.c.id, dialect),
             runs.c.status == RunStatus.RUNNING,
         )
     )
@@ -104,23 +117,25 @@ def _live_runs(dialect: str) -> sa.Select[Any]:
     return (
         sa.select(runs.c.task_id, runs.c.status, runs.c.buffered)
         .where(
-            runs.c.task_id.in_(sa.bindparam("_ids", expanding=True)),
+            in_ids(runs.c.task_id, dialect),
             likely(dialect, runs.c.status.in_([RunStatus.RUNNING, RunStatus.SCHEDULED])),
         )
         .distinct()
     )
 
 
-_complete = (
-    tasks.update()
-    .where(
-        tasks.c.id.in_(sa.bindparam("_ids", expanding=True)),
-        tasks.c.status == TaskStatus.ACTIVE,
-        tasks.c.next_run_at.is_(None),
+@functools.cache
+def _complete(dialect: str) -> sa.Update:
+    return (
+        tasks.update()
+        .where(
+            in_ids(tasks.c.id, dialect),
+            tasks.c.status == TaskStatus.ACTIVE,
+            tasks.c.next_run_at.is_(None),
+        )
+        .values(status=TaskStatus.COMPLETED)
+        .returning(tasks.c.id)
     )
-    .values(status=TaskStatus.COMPLETED)
-    .returning(tasks.c.id)
-)
 
 
 @dataclass(slots=True)
@@ -128,7 +143,6 @@ class CompletionResult:
     finished: list[tuple[Row, Outcome]] = field(default_factory=list)
     retries: int = 0
     unparked: int = 0
-    completed_tasks: list[str] = field(default_factory=list)
     may_complete: list[str] = field(default_factory=list)
     """Tasks with no fire left that still had a live run in the transaction's view (on
     PostgreSQL another node may be finishing it): check again after the commit."""
@@ -192,7 +206,6 @@ async def _update_tasks(conn: AsyncConnection, result: CompletionResult, now: da
     await lock_in_order(conn, tasks, per_task)
     counts = []
     unpark: list[str] = []
-    complete: list[str] = []
     may_complete: list[str] = []
     for task_id, finished in per_task.items():
         last_row, last = max(finished, key=lambda pair: pair[1].finished_at)
@@ -211,6 +224,7 @@ async def _update_tasks(conn: AsyncConnection, result: CompletionResult, now: da
                 "_bad": sum(o.status in FAILED_RUN_STATUSES for _, o in finished),
                 "_last": last.finished_at,
                 "_activity": str(activity),
+                "_complete": not states,
             }
         )
         if (
@@ -219,8 +233,12 @@ async def _update_tasks(conn: AsyncConnection, result: CompletionResult, now: da
             and last_row["task_status"] == TaskStatus.ACTIVE
         ):
             unpark.append(task_id)
-        if last_row["next_run_at"] is None and last_row["task_status"] == TaskStatus.ACTIVE:
-            (may_complete if states else complete).append(task_id)
+        if (
+            states
+            and last_row["next_run_at"] is None
+            and last_row["task_status"] == TaskStatus.ACTIVE
+        ):
+            may_complete.append(task_id)
     await execute_many(conn, _count, counts)
     for batch in chunks(unpark):
         await conn.execute(
@@ -233,7 +251,6 @@ async def _update_tasks(conn: AsyncConnection, result: CompletionResult, now: da
             .values(buffered=False, due_at=now)
         )
     result.unparked = len(unpark)
-    result.completed_tasks = await _mark_completed(conn, complete)
     result.may_complete = may_complete
 
 
@@ -251,7 +268,7 @@ async def _mark_completed(conn: AsyncConnection, task_ids: list[str]) -> list[st
     """Mark ``completed`` those of ``task_ids`` still active with no fire left; their ids."""
     completed: list[str] = []
     for batch in chunks(task_ids):
-        completed += (await conn.scalars(_complete, {"_ids": batch})).all()
+        completed += (await conn.scalars(_complete(conn.dialect.name), {"_ids": batch})).all()
     return completed
 
 

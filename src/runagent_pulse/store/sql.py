@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -42,6 +43,25 @@ def likely(
     return condition
 
 
+def in_ids(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[bool]:
+    """``column`` is one of the list given as the ``_ids`` parameter. PostgreSQL: ``= ANY
+    (:_ids)``, one array parameter, so the statement's text (and the server's prepared
+    statement) is the same for every list; others: ``IN (…)`` expanded when executed."""
+    if dialect == "postgresql":
+        return column == sa.any_(sa.bindparam("_ids", type_=postgresql.ARRAY(sa.String)))
+    return column.in_(sa.bindparam("_ids", expanding=True))
+
+
+@functools.cache
+def _lock_rows(table: sa.Table) -> sa.Select[Any]:
+    return (
+        sa.select(table.c.id)
+        .where(in_ids(table.c.id, "postgresql"))
+        .order_by(table.c.id)
+        .with_for_update(key_share=True)
+    )
+
+
 async def lock_in_order(conn: AsyncConnection, table: sa.Table, ids: Iterable[str]) -> None:
     """Lock the rows of ``table`` with these ids, in id order (PostgreSQL; SQLite has one
     writer). Every transaction that updates several tasks (a claim, a completion) takes their
@@ -51,12 +71,7 @@ async def lock_in_order(conn: AsyncConnection, table: sa.Table, ids: Iterable[st
     if conn.dialect.name != "postgresql":
         return
     for batch in chunks(sorted(set(ids))):
-        await conn.execute(
-            sa.select(table.c.id)
-            .where(table.c.id.in_(batch))
-            .order_by(table.c.id)
-            .with_for_update(key_share=True)
-        )
+        await conn.execute(_lock_rows(table), {"_ids": batch})
 
 
 async def fetch_all(
