@@ -13,6 +13,8 @@ import pytest_asyncio
 
 from runagent_pulse.domain.errors import ExecutionError, ResultNotSerializable
 from runagent_pulse.executors import ExecutionContext, LocalExecutor
+from runagent_pulse.executors.echo import EchoExecutor
+from runagent_pulse.executors.registry import ExecutorRegistry
 from tests.support.executors import execution_context
 from tests.support.waiting import wait_until
 
@@ -370,3 +372,23 @@ def test_under_uvloop(tmp_path: Path) -> None:
         assert all(is_gone(p) for p in pids)
 
     uvloop.run(scenario())
+
+
+async def test_a_node_starts_its_local_workers_with_the_first_local_run() -> None:
+    """The registry does not start the local executor: no worker process (no memory) until a
+    ``local`` run needs one; the first run starts the pool, and closing the registry ends it."""
+    local = LocalExecutor(agent_paths=[AGENTS], allowlist=[], workers=2)
+    registry = ExecutorRegistry(
+        {"echo": EchoExecutor(), "local": local}, default_executor="local", serverless_enabled=False
+    )
+    await registry.start()
+    try:
+        assert local.worker_pids == []
+        assert await run(local, "simple_agent", "process", input="first") == (
+            "Processed: first for dev"
+        )
+        pids = local.worker_pids
+        assert len(pids) == 2
+    finally:
+        await registry.close()
+    await wait_until(lambda: all(is_gone(pid) for pid in pids), WAIT_LIMIT, "the workers to end")

@@ -1,0 +1,58 @@
+"""On SQLite, write transactions run on the event loop's thread (fast statements, no hop) and
+read transactions on aiosqlite's: a long read (the dashboard's text search over every task)
+never holds the loop, so runs due meanwhile are still claimed."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from runagent_pulse.store.database import Database
+from runagent_pulse.store.sqlite_inline import InlineConnection
+
+SLOW_COUNT = sa.text(
+    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 3000000) "
+    "SELECT count(*) FROM n"
+)
+
+
+async def test_a_long_read_leaves_the_event_loop_free(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'pulse.db'}")
+    ticks = 0
+    reading = asyncio.Event()
+
+    async def ticker() -> None:
+        nonlocal ticks
+        await reading.wait()
+        while reading.is_set():
+            ticks += 1
+            await asyncio.sleep(0.001)
+
+    counting = asyncio.create_task(ticker())
+    try:
+        async with db.read() as conn:
+            reading.set()
+            assert await conn.scalar(SLOW_COUNT) == 3_000_000
+            reading.clear()
+        await counting
+        assert ticks >= 3  # the loop ran other work while SQLite counted on its thread
+    finally:
+        await db.dispose()
+
+
+async def test_writes_use_inline_connections_and_reads_see_them(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'pulse.db'}")
+    try:
+        async with db.write() as conn:
+            raw = await conn.get_raw_connection()
+            assert isinstance(raw.driver_connection, InlineConnection)
+            await conn.execute(sa.text("CREATE TABLE t (v INTEGER)"))
+            await conn.execute(sa.text("INSERT INTO t VALUES (42)"))
+        async with db.read() as conn:
+            raw = await conn.get_raw_connection()
+            assert not isinstance(raw.driver_connection, InlineConnection)
+            assert await conn.scalar(sa.text("SELECT v FROM t")) == 42
+    finally:
+        await db.dispose()
