@@ -92,10 +92,9 @@ def _database(backend: str, workdir: Path, name: str) -> Iterator[str]:
 
 def _run_app(peer: Peer, workload: str, db: str, **options: float) -> Figures:
     """Run ``workload`` of ``peer``'s app to its end; the JSON line it printed."""
-    db_arg = f"sqlite:///{db}" if peer.backend == "sqlite" and peer.name.startswith("DBOS") else db
     arguments = [f"--{key}={value:g}" for key, value in options.items()]
     done = subprocess.run(
-        [str(peer.python()), str(APPS / peer.app), workload, f"--db={db_arg}", *arguments],
+        [str(peer.python()), str(APPS / peer.app), workload, f"--db={db}", *arguments],
         capture_output=True,
         text=True,
         timeout=900,

@@ -1,5 +1,5 @@
 """DBOS under the bench's workloads (run with ``.cache/peers/dbos-venv``), on SQLite or
-PostgreSQL (``--db`` is its system database URL).
+PostgreSQL (``--db`` is its system database URL, or a file for SQLite).
 
 Settings: one ``Queue`` (``worker_concurrency=100``, ``polling_interval_sec=0.05`` instead of
 the default 1 s, so a delayed workflow is picked up within ~50 ms of its time), workflows
@@ -45,13 +45,12 @@ def enqueue_at(i: int, due: float) -> None:
         QUEUES[0].enqueue(echo, i)
 
 
-def succeeded(url: str) -> int:
+def succeeded(engine: sa.Engine, url: str) -> int:
+    """Workflows whose status is ``SUCCESS`` in the system database."""
     table = "workflow_status" if url.startswith("sqlite") else "dbos.workflow_status"
-    engine = sa.create_engine(url)
     with engine.connect() as conn:
-        return int(
-            conn.execute(sa.text(f"SELECT count(*) FROM {table} WHERE status = 'SUCCESS'")).scalar()
-        )
+        query = sa.text(f"SELECT count(*) FROM {table} WHERE status = 'SUCCESS'")
+        return int(conn.execute(query).scalar() or 0)
 
 
 def burst(url: str, count: int) -> None:
@@ -63,12 +62,7 @@ def burst(url: str, count: int) -> None:
     margin = check_margin(due, count)
     progress(f"{count} workflows enqueued in {time.time() - began:.1f} s, due in {margin:.1f} s")
     engine = sa.create_engine(url)
-    table = "workflow_status" if url.startswith("sqlite") else "dbos.workflow_status"
-    query = sa.text(f"SELECT count(*) FROM {table} WHERE status = 'SUCCESS'")
-    while True:
-        with engine.connect() as conn:
-            if conn.execute(query).scalar() >= count:
-                break
+    while succeeded(engine, url) < count:
         time.sleep(0.01)
     last = time.time() - due
     report(runs_per_s=count / last, last_s=last, first_ms=(min(STARTS.values()) - due) * 1000)
@@ -108,10 +102,11 @@ def create(url: str, seconds: float) -> None:
 
 def main() -> None:
     args = arguments()
+    url = args.db if "://" in args.db else f"sqlite:///{args.db}"  # a file: SQLite
     work = {
-        "burst": lambda: burst(args.db, args.count),
-        "lag": lambda: lag(args.db, args.count),
-        "create": lambda: create(args.db, args.seconds),
+        "burst": lambda: burst(url, args.count),
+        "lag": lambda: lag(url, args.count),
+        "create": lambda: create(url, args.seconds),
     }.get(args.workload)
     if work is None:
         raise SystemExit(f"dbos: no {args.workload} workload (see bench/README.md)")
