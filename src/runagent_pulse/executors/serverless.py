@@ -55,6 +55,7 @@ class ServerlessExecutor(Executor):
     """Runs RunAgent agents through Pulse's own protocol client (no ``runagent`` package)."""
 
     name: ClassVar[str] = "serverless"
+    starts_on_first_use: ClassVar[bool] = True  # its pool opens with the first run
 
     def __init__(
         self,
@@ -98,11 +99,17 @@ class ServerlessExecutor(Executor):
             return
         check_url(agent_url(agent_host, agent_port), allow_private=True)
 
-    async def start(self) -> None:
-        limits = httpx.Limits(
-            max_connections=self.max_in_flight, max_keepalive_connections=self.max_in_flight
-        )
-        self._http = httpx.AsyncClient(limits=limits, follow_redirects=False, verify=tls_context())
+    def _client(self) -> httpx.AsyncClient:
+        """The connection pool, opened by the first run (opening it imports the HTTP stack,
+        which a node that never calls the cloud does not pay for at start-up)."""
+        if self._http is None:
+            limits = httpx.Limits(
+                max_connections=self.max_in_flight, max_keepalive_connections=self.max_in_flight
+            )
+            self._http = httpx.AsyncClient(
+                limits=limits, follow_redirects=False, verify=tls_context()
+            )
+        return self._http
 
     async def close(self) -> None:
         if self._http is not None:
@@ -118,9 +125,7 @@ class ServerlessExecutor(Executor):
                 return await stream_agent(
                     endpoint, ctx, lambda index, chunk: ctx.event("chunk", index=index, value=chunk)
                 )
-            if self._http is None:
-                raise RuntimeError("ServerlessExecutor.start() was not called")
-            return await run_agent(self._http, endpoint, ctx)
+            return await run_agent(self._client(), endpoint, ctx)
 
     async def _endpoint(self, ctx: ExecutionContext) -> AgentEndpoint:
         if ctx.agent_host is None or ctx.agent_port is None:

@@ -10,9 +10,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-import asyncpg
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -21,6 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from runagent_pulse.store.sqlite_inline import InlineConnection
 from runagent_pulse.store.types import dump_json, load_json
+
+if TYPE_CHECKING:
+    import asyncpg
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 LOST_RACE_STATES = frozenset({"40P01", "40001"})
@@ -174,6 +176,8 @@ class Database:
         """Subscribe to PostgreSQL ``NOTIFY`` on ``channel`` over a connection of its own."""
         if self.is_sqlite:
             raise RuntimeError("LISTEN/NOTIFY needs PostgreSQL")
+        import asyncpg  # a SQLite node never loads the PostgreSQL driver
+
         dsn = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
         conn = await asyncpg.connect(dsn)
         listener = Listener(conn)

@@ -1,0 +1,40 @@
+"""Start-up time: a SQLite node loads only what it uses. Its HTTP connection pools (and the
+connection stack under them) open with the first run that calls out, and the PostgreSQL driver
+is never loaded; each of them would add tens of milliseconds to every restart."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+START_A_NODE = """
+import asyncio, sys
+from runagent_pulse.config import load_settings
+from runagent_pulse.server import create_app
+
+async def main():
+    app = create_app(load_settings())
+    async with app.router.lifespan_context(app):
+        assert app.state.node.engine.node_id
+    print(sorted(name for name in ("httpcore", "asyncpg") if name in sys.modules))
+
+asyncio.run(main())
+"""
+
+
+def test_a_sqlite_node_starts_without_http_pools_or_the_postgresql_driver(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", START_A_NODE],
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("PULSE_")},
+            "PULSE_DATA_DIR": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
