@@ -8,6 +8,10 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
+TIMER_SLACK_SECONDS = 0.001
+"""How far from its deadline an event loop's timer may fire: uvloop counts whole milliseconds,
+so a timer fires up to a millisecond early or late."""
+
 
 class Clock(abc.ABC):
     @abc.abstractmethod
@@ -17,6 +21,10 @@ class Clock(abc.ABC):
     @abc.abstractmethod
     async def wait(self, event: asyncio.Event, seconds: float) -> None:
         """Return when ``event`` is set or ``seconds`` of this clock's time have passed."""
+
+    async def wait_until(self, event: asyncio.Event, instant: datetime) -> None:
+        """Return when ``event`` is set or this clock reaches ``instant``."""
+        await self.wait(event, (instant - self.now()).total_seconds())
 
     async def sync(self) -> None:  # noqa: B027
         """Align with the time source nodes share (see :class:`DatabaseClock`)."""
@@ -30,6 +38,17 @@ class SystemClock(Clock):
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(max(seconds, 0.0)):
                 await event.wait()
+
+    async def wait_until(self, event: asyncio.Event, instant: datetime) -> None:
+        """Return when ``event`` is set or at ``instant``: never before it, and not a timer's
+        millisecond after it. The timer is set :data:`TIMER_SLACK_SECONDS` early and the rest
+        is waited by yielding to the loop, which runs everything else meanwhile."""
+        remaining = (instant - self.now()).total_seconds()
+        if remaining > TIMER_SLACK_SECONDS:
+            await self.wait(event, remaining - TIMER_SLACK_SECONDS)
+        # A sub-millisecond rest no timer can wait: yield to the loop until it has passed.
+        while not event.is_set() and self.now() < instant:  # noqa: ASYNC110
+            await asyncio.sleep(0)
 
 
 class ManualClock(Clock):
@@ -81,6 +100,9 @@ class DatabaseClock(Clock):
 
     async def wait(self, event: asyncio.Event, seconds: float) -> None:
         await self._base.wait(event, seconds)
+
+    async def wait_until(self, event: asyncio.Event, instant: datetime) -> None:
+        await self._base.wait_until(event, instant - self.offset)
 
     async def sync(self) -> None:
         """Measure the offset, taking the database's reading as the midpoint of the round trip."""

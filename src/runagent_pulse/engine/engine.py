@@ -258,7 +258,7 @@ class Engine:
             due_now = False
             if delay > 0:
                 self._next_look = self.clock.now() + timedelta(seconds=delay)
-                await self.clock.wait(self._wake, delay)
+                await self.clock.wait_until(self._wake, self._next_look)
                 due_now = delay < SAFETY_CAP_SECONDS and not self._wake.is_set()
             self._next_look = None
 

@@ -107,6 +107,9 @@ class Database:
                 url, async_creator=functools.partial(_connect_inline, str(file)), **options
             )
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._writer: AsyncConnection | None = None
+        """SQLite: the connection every write transaction uses (writes are serialised anyway),
+        opened by the first one; a pool checkout per transaction cost as much as a claim."""
         self.observe: Callable[[str, float], None] | None = None
         """Told the kind (``read``/``write``) and seconds of every transaction (metrics)."""
         if self.is_sqlite:
@@ -139,18 +142,30 @@ class Database:
             async with self.engine.begin() as conn:
                 yield conn
             return
-        async with self._write_lock, self.engine.connect() as conn:
-            if schema_change:
-                await _set_foreign_keys(conn, on=False)
+        async with self._write_lock:
+            conn = await self._sqlite_writer()
             try:
-                conn = await conn.execution_options(pulse_begin="IMMEDIATE")
-                async with conn.begin():
-                    yield conn
-                    if schema_change:
-                        await _check_foreign_keys(conn)
-            finally:
                 if schema_change:
-                    await _set_foreign_keys(conn, on=True)
+                    await _set_foreign_keys(conn, on=False)
+                try:
+                    async with conn.begin():
+                        yield conn
+                        if schema_change:
+                            await _check_foreign_keys(conn)
+                finally:
+                    if schema_change:
+                        await _set_foreign_keys(conn, on=True)
+            except BaseException:
+                # The transaction is rolled back; the next one gets a connection no error touched.
+                self._writer = None
+                await conn.close()
+                raise
+
+    async def _sqlite_writer(self) -> AsyncConnection:
+        if self._writer is None:
+            conn = await self.engine.connect().start()
+            self._writer = await conn.execution_options(pulse_begin="IMMEDIATE")
+        return self._writer
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -186,6 +201,11 @@ class Database:
         return listener
 
     async def dispose(self) -> None:
+        if self._write_lock is not None:
+            async with self._write_lock:
+                writer, self._writer = self._writer, None
+                if writer is not None:
+                    await writer.close()
         await self.engine.dispose()
         if self.reader is not self.engine:
             await self.reader.dispose()
@@ -212,7 +232,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("pulse_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        cursor = connection.connection.cursor()  # the driver's: no SQLAlchemy statement around it
+        cursor.execute(f"BEGIN {mode}")
+        cursor.close()
 
 
 async def _set_foreign_keys(conn: AsyncConnection, *, on: bool) -> None:

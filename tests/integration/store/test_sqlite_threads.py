@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.sqlite_inline import InlineConnection
@@ -54,5 +56,32 @@ async def test_writes_use_inline_connections_and_reads_see_them(tmp_path: Path) 
             raw = await conn.get_raw_connection()
             assert not isinstance(raw.driver_connection, InlineConnection)
             assert await conn.scalar(sa.text("SELECT v FROM t")) == 42
+    finally:
+        await db.dispose()
+
+
+async def test_a_failed_write_is_rolled_back_and_the_next_write_goes_through(
+    tmp_path: Path,
+) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'pulse.db'}")
+    try:
+        async with db.write() as conn:
+            await conn.execute(sa.text("CREATE TABLE t (v INTEGER PRIMARY KEY)"))
+            await conn.execute(sa.text("INSERT INTO t VALUES (1)"))
+        with pytest.raises(IntegrityError):
+            async with db.write() as conn:
+                await conn.execute(sa.text("INSERT INTO t VALUES (2)"))
+                await conn.execute(sa.text("INSERT INTO t VALUES (1)"))
+        with pytest.raises(asyncio.CancelledError):
+            async with db.write() as conn:
+                await conn.execute(sa.text("INSERT INTO t VALUES (3)"))
+                raise asyncio.CancelledError
+        async with db.write() as conn:
+            await conn.execute(sa.text("INSERT INTO t VALUES (4)"))
+        async with db.read() as conn:
+            assert (await conn.execute(sa.text("SELECT v FROM t ORDER BY v"))).scalars().all() == [
+                1,
+                4,
+            ]
     finally:
         await db.dispose()
