@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from typing import TYPE_CHECKING
@@ -97,6 +98,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     return app
 
 
+def _freeze_what_lives_forever() -> None:
+    """Move every object alive now (modules, schemas, the app and its routes) out of the
+    garbage collector's sight: they live as long as the process, and scanning them at every
+    full collection cost a 10,000-run burst ~0.3 s."""
+    gc.freeze()
+
+
 def serve(
     host: str | None = None, port: int | None = None, database_url: str | None = None
 ) -> None:
@@ -112,8 +120,10 @@ def serve(
     with node_lock(settings.database_url, "serve"):
         choose = "--port or PULSE_PORT"
         with bind_listener(settings.host, settings.port, choose=choose) as listener:
+            app = create_app(settings)
+            _freeze_what_lives_forever()
             config = uvicorn.Config(
-                create_app(settings),
+                app,
                 log_config=None,  # configure_logging's levels decide, the access log included
                 log_level=None,
                 timeout_graceful_shutdown=10,
@@ -133,6 +143,7 @@ def run_worker(database_url: str | None = None) -> None:
 
     async def main() -> None:
         node = Node(settings, role="worker")
+        _freeze_what_lives_forever()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
