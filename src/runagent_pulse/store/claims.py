@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runagent_pulse.domain.plans import ClaimPlan
 from runagent_pulse.domain.statuses import Activity, RunStatus
-from runagent_pulse.store.bulk import BulkStatement
+from runagent_pulse.store.bulk import BulkStatement, DriverSelect
 from runagent_pulse.store.sql import (
     Row,
     chunks,
+    constant,
     execute_many,
     fetch_all,
     in_ids,
@@ -95,14 +96,14 @@ _count_skips = BulkStatement(
 
 
 @functools.cache
-def _due_runs(dialect: str) -> sa.Select[Any]:
+def _due_runs(dialect: str) -> DriverSelect:
     """Due runs, oldest first, with what planning and executing them needs (``_now``,
     ``_limit``); built once per backend (building a statement costs more than running it)."""
     stmt = (
         sa.select(*DUE_COLUMNS)
         .join(tasks, tasks.c.id == runs.c.task_id)
         .where(
-            likely(dialect, runs.c.status == RunStatus.SCHEDULED),
+            likely(dialect, runs.c.status == constant(RunStatus.SCHEDULED)),
             runs.c.due_at <= sa.bindparam("_now"),
         )
         .order_by(runs.c.due_at)
@@ -110,7 +111,7 @@ def _due_runs(dialect: str) -> sa.Select[Any]:
     )
     if dialect == "postgresql":
         stmt = stmt.with_for_update(of=runs, skip_locked=True, key_share=True)
-    return stmt
+    return DriverSelect(stmt)
 
 
 @functools.cache
@@ -237,7 +238,7 @@ async def next_due_at(conn: AsyncConnection) -> datetime | None:
 @functools.cache
 def _earliest_due(dialect: str) -> sa.Select[Any]:
     return sa.select(sa.func.min(runs.c.due_at)).where(
-        likely(dialect, runs.c.status == RunStatus.SCHEDULED)
+        likely(dialect, runs.c.status == constant(RunStatus.SCHEDULED))
     )
 
 

@@ -29,6 +29,10 @@ LOST_RACE_STATES = frozenset({"40P01", "40001"})
 """PostgreSQL's deadlock_detected and serialization_failure: the transaction lost a race with
 another one and may simply be run again."""
 LOST_RACE_ATTEMPTS = 3
+CHECKPOINT_EVERY_WRITES = 100
+"""SQLite file: write transactions between two checkpoints of its write-ahead log. They run on
+a reader's thread; SQLite's own ran inside the commit that crossed 1,000 logged pages, on the
+event loop (~1 ms: the due → start lag's p99)."""
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -108,6 +112,8 @@ class Database:
             )
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._writer: AsyncConnection | None = None
+        self._checkpoint: asyncio.Task[None] | None = None
+        self._writes_since_checkpoint = 0
         """SQLite: the connection every write transaction uses (writes are serialised anyway),
         opened by the first one; a pool checkout per transaction cost as much as a claim."""
         self.observe: Callable[[str, float], None] | None = None
@@ -152,6 +158,7 @@ class Database:
                         yield conn
                         if schema_change:
                             await _check_foreign_keys(conn)
+                    self._count_write()
                 finally:
                     if schema_change:
                         await _set_foreign_keys(conn, on=True)
@@ -164,8 +171,36 @@ class Database:
     async def _sqlite_writer(self) -> AsyncConnection:
         if self._writer is None:
             conn = await self.engine.connect().start()
+            if self._checkpoints_off_the_loop:
+                await _pragma(conn, "wal_autocheckpoint=0")
             self._writer = await conn.execution_options(pulse_begin="IMMEDIATE")
         return self._writer
+
+    @property
+    def _checkpoints_off_the_loop(self) -> bool:
+        """A SQLite file, whose writes run on the loop and reads on threads."""
+        return self.engine is not self.reader
+
+    def _count_write(self) -> None:
+        """After a committed SQLite write: every :data:`CHECKPOINT_EVERY_WRITES`, checkpoint
+        the write-ahead log on a reader's thread (unless one is still at it)."""
+        self._writes_since_checkpoint += 1
+        if (
+            self._writes_since_checkpoint >= CHECKPOINT_EVERY_WRITES
+            and self._checkpoint is None
+            and self._checkpoints_off_the_loop
+        ):
+            self._writes_since_checkpoint = 0
+            self._checkpoint = asyncio.create_task(self._checkpoint_log())
+
+    async def _checkpoint_log(self) -> None:
+        try:
+            async with self.reader.connect() as conn:
+                await _pragma(conn, "wal_checkpoint(PASSIVE)")
+        except Exception:  # the next one tries again; the log only grows meanwhile
+            log.warning("checkpointing the SQLite write-ahead log failed", exc_info=True)
+        finally:
+            self._checkpoint = None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -200,7 +235,13 @@ class Database:
         conn.add_termination_listener(lambda _conn: listener.lost.set())
         return listener
 
+    async def checkpointed(self) -> None:
+        """Return once a checkpoint of the write-ahead log in progress has ended."""
+        if self._checkpoint is not None:
+            await self._checkpoint
+
     async def dispose(self) -> None:
+        await self.checkpointed()
         if self._write_lock is not None:
             async with self._write_lock:
                 writer, self._writer = self._writer, None
@@ -232,18 +273,26 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("pulse_begin", "DEFERRED")
+        driver = connection.connection.driver_connection
+        if isinstance(driver, InlineConnection):
+            driver.begin(mode)  # at once, on this thread
+            return
         cursor = connection.connection.cursor()  # the driver's: no SQLAlchemy statement around it
         cursor.execute(f"BEGIN {mode}")
         cursor.close()
 
 
-async def _set_foreign_keys(conn: AsyncConnection, *, on: bool) -> None:
-    """SQLite's ``PRAGMA foreign_keys``, set on the driver: it is a no-op inside a transaction,
-    so it must not go through SQLAlchemy, which would begin one first."""
+async def _pragma(conn: AsyncConnection, pragma: str) -> None:
+    """Run SQLite's ``PRAGMA pragma`` on the driver, outside any transaction: some are no-ops
+    inside one (``foreign_keys``), and SQLAlchemy would begin one first."""
     driver = (await conn.get_raw_connection()).driver_connection
     assert driver is not None
-    cursor = await driver.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    cursor = await driver.execute(f"PRAGMA {pragma}")
     await cursor.close()
+
+
+async def _set_foreign_keys(conn: AsyncConnection, *, on: bool) -> None:
+    await _pragma(conn, f"foreign_keys={'ON' if on else 'OFF'}")
 
 
 async def _check_foreign_keys(conn: AsyncConnection) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from runagent_pulse.domain.ids import new_id
 from runagent_pulse.domain.plans import NewRun
 from runagent_pulse.store import bulk
-from runagent_pulse.store.bulk import BulkStatement
+from runagent_pulse.store.bulk import BulkStatement, DriverSelect
 
 Row = dict[str, Any]
 
@@ -23,6 +23,15 @@ def insert_ignoring_conflicts(conn: AsyncConnection, table: sa.Table) -> Any:
     """``INSERT … ON CONFLICT DO NOTHING`` for the connection's backend."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing()
+
+
+def constant(value: str) -> sa.ColumnElement[str]:
+    """``value`` written into the statement's text, not bound: SQLite then sees it when it
+    plans the statement, and uses a partial index on it (``WHERE status = 'scheduled'``)
+    without planning the statement again at every execution, as it does when a bound value
+    decides whether the index applies (most of a claim's SELECT went there)."""
+    quoted = str(value).replace("'", "''")
+    return sa.literal_column(f"'{quoted}'", sa.String)
 
 
 def likely(
@@ -77,6 +86,9 @@ async def lock_in_order(conn: AsyncConnection, table: sa.Table, ids: Iterable[st
 async def fetch_all(
     conn: AsyncConnection, stmt: Any, params: Mapping[str, Any] | None = None
 ) -> list[Row]:
+    """The rows of ``stmt`` (a :class:`DriverSelect` for the hottest) as dicts."""
+    if isinstance(stmt, DriverSelect):
+        return await bulk.fetch(conn, stmt, params or {})
     result = await conn.execute(stmt, params)
     keys = list(result.keys())
     return [dict(zip(keys, row, strict=True)) for row in result]

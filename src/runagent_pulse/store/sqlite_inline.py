@@ -107,6 +107,14 @@ class InlineConnection:
     async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> InlineCursor:
         return InlineCursor(self._live.execute(sql, parameters))
 
+    def begin(self, mode: str) -> None:
+        """``BEGIN DEFERRED|IMMEDIATE``, without a cursor object around it."""
+        self._live.execute(f"BEGIN {mode}")
+
+    def rows(self, sql: str, parameters: Sequence[Any]) -> list[Any]:
+        """Every row of a query, at once (for the hot SELECT of :mod:`store.bulk`)."""
+        return self._live.execute(sql, parameters).fetchall()
+
     async def commit(self) -> None:
         self._live.commit()
 

@@ -1,4 +1,5 @@
-"""Bulk statements store exactly what SQLAlchemy's own executemany stores, on both backends."""
+"""Bulk statements store exactly what SQLAlchemy's own executemany stores, and a driver select
+reads exactly what SQLAlchemy reads, on both backends."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import sqlalchemy as sa
 
 from runagent_pulse.domain.plans import NewRun
 from runagent_pulse.domain.statuses import RunStatus, Trigger
-from runagent_pulse.store.bulk import BulkStatement, bulk_insert
+from runagent_pulse.store.bulk import BulkStatement, DriverSelect, bulk_insert
 from runagent_pulse.store.database import Database
-from runagent_pulse.store.sql import RUN_ROW_COLUMNS, execute_many, run_row
+from runagent_pulse.store.sql import RUN_ROW_COLUMNS, constant, execute_many, fetch_all, run_row
 from runagent_pulse.store.types import JSONValue, UTCDateTime
 
 scratch = sa.Table(
@@ -108,3 +109,24 @@ def test_run_row_gives_exactly_the_columns_the_run_insert_lists() -> None:
     new = NewRun("tsk_x", datetime.now(UTC), Trigger.SCHEDULE, due_at=datetime.now(UTC))
     assert tuple(run_row(new, datetime.now(UTC))) == RUN_ROW_COLUMNS
     assert run_row(new, datetime.now(UTC))["status"] == RunStatus.SCHEDULED
+
+
+async def test_a_driver_select_reads_what_sqlalchemy_reads(db: Database) -> None:
+    query = (
+        sa.select(scratch.c.id, scratch.c.at.label("when"), scratch.c.doc, scratch.c.flag)
+        .where(
+            scratch.c.id >= sa.bindparam("_from"),
+            sa.func.coalesce(scratch.c.note, "") != constant("x'y"),
+        )
+        .order_by(scratch.c.id)
+        .limit(sa.bindparam("_limit"))
+    )
+    params = {"_from": 2, "_limit": 5}
+    async with db.write() as conn:
+        await execute_many(conn, bulk_insert(scratch), [_full(r) for r in ROWS])
+        expected = [dict(row) for row in (await conn.execute(query, params)).mappings()]
+        read = await fetch_all(conn, DriverSelect(query), params)
+    assert [row["id"] for row in read] == [2, 3]
+    assert read == expected
+    assert [row["when"] for row in read] == [ROWS[1]["at"], None]
+    assert [type(row["flag"]) for row in read] == [type(None), bool]

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from runagent_pulse.store.database import Database
+from runagent_pulse.store.database import CHECKPOINT_EVERY_WRITES, Database
 from runagent_pulse.store.sqlite_inline import InlineConnection
 
 SLOW_COUNT = sa.text(
@@ -83,5 +83,28 @@ async def test_a_failed_write_is_rolled_back_and_the_next_write_goes_through(
                 1,
                 4,
             ]
+    finally:
+        await db.dispose()
+
+
+async def test_the_write_ahead_log_is_checkpointed_off_the_event_loop(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'pulse.db'}")
+    page = "x" * 4096
+    try:
+        async with db.write() as conn:
+            await conn.execute(sa.text("CREATE TABLE t (v TEXT)"))
+            raw = await conn.get_raw_connection()
+            assert isinstance(raw.driver_connection, InlineConnection)
+            autocheckpoint = await conn.exec_driver_sql("PRAGMA wal_autocheckpoint")
+            assert autocheckpoint.scalar() == 0  # the writer never checkpoints in a commit
+        for _ in range(10):
+            for _ in range(CHECKPOINT_EVERY_WRITES):
+                async with db.write() as conn:
+                    await conn.execute(sa.text("INSERT INTO t VALUES (:v)"), {"v": page})
+            await db.checkpointed()
+        # 1,000 writes of a page or more each: the log restarted after each checkpoint.
+        assert (tmp_path / "pulse.db-wal").stat().st_size < 2 * 1024 * 1024
+        async with db.read() as conn:
+            assert await conn.scalar(sa.text("SELECT count(*) FROM t")) == 1_000
     finally:
         await db.dispose()
