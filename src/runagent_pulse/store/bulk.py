@@ -9,8 +9,8 @@ SQLAlchemy would use (so the stored values are identical), and goes to the drive
 
 A :class:`DriverSelect` is the SELECT a claim starts with: on a SQLite file's write connection
 (:class:`InlineConnection`) it runs on the driver itself and its columns are read by
-SQLAlchemy's own result processors, without the ~0.1 ms ``conn.execute`` spends around it (a
-sixth of the claim of a run due now); elsewhere it is an ordinary ``conn.execute``.
+SQLAlchemy's own result processors, without the ~60 µs ``conn.execute`` spends around it (an
+eighth of the claim of a run due now); elsewhere it is an ordinary ``conn.execute``.
 
 Only statements whose every parameter is either given in each row (``bindparam("_id")``) or
 fixed in the statement (``.values(lease_owner=None)``) qualify: no column defaults are applied.
