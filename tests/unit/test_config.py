@@ -10,6 +10,7 @@ import pytest
 from runagent_pulse.common.clock import DatabaseClock, ManualClock
 from runagent_pulse.config import ConfigError, Settings, load_settings
 from runagent_pulse.node import Node
+from runagent_pulse.store.database import POOL_WAIT_SECONDS
 
 
 @pytest.mark.parametrize(
@@ -46,6 +47,8 @@ def test_shutdown_grace_is_a_duration() -> None:
 def test_pool_size_reaches_each_nodes_postgresql_engine() -> None:
     settings = load_settings(PULSE_DATABASE_URL="postgresql://u@db/pulse", PULSE_DB_POOL_SIZE="3")
     assert Node(settings).db.engine.pool.size() == 3
+    # An overloaded node waits for a connection instead of failing the run after 30 s.
+    assert Node(settings).db.engine.pool.timeout() == POOL_WAIT_SECONDS
     with pytest.raises(ConfigError, match="PULSE_DB_POOL_SIZE"):
         load_settings(PULSE_DB_POOL_SIZE="0")
 

@@ -29,6 +29,10 @@ LOST_RACE_STATES = frozenset({"40P01", "40001"})
 """PostgreSQL's deadlock_detected and serialization_failure: the transaction lost a race with
 another one and may simply be run again."""
 LOST_RACE_ATTEMPTS = 3
+POOL_WAIT_SECONDS = 600.0
+"""How long a transaction waits for a pooled connection before it fails (SQLAlchemy's default:
+30 s), as long as a run's default timeout: 256 team runs starting together on 2 cores (768 agent
+processes) kept every read connection busy past 30 s, and the runs whose read gave up failed."""
 CHECKPOINT_EVERY_WRITES = 100
 """SQLite file: write transactions between two checkpoints of its write-ahead log. They run on
 a reader's thread; SQLite's own ran inside the commit that crossed 1,000 logged pages, on the
@@ -97,6 +101,7 @@ class Database:
             # SQL parameters hold secrets (http task headers, callback and webhook secrets):
             # never in the sqlalchemy.engine log nor in the text of an error.
             "hide_parameters": True,
+            "pool_timeout": POOL_WAIT_SECONDS,
         }
         if self.backend != "sqlite":
             options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from runagent_pulse.store.database import CHECKPOINT_EVERY_WRITES, Database
+from runagent_pulse.store.database import CHECKPOINT_EVERY_WRITES, POOL_WAIT_SECONDS, Database
 from runagent_pulse.store.sqlite_inline import InlineConnection
 
 SLOW_COUNT = sa.text(
@@ -106,5 +106,13 @@ async def test_the_write_ahead_log_is_checkpointed_off_the_event_loop(tmp_path: 
         assert (tmp_path / "pulse.db-wal").stat().st_size < 2 * 1024 * 1024
         async with db.read() as conn:
             assert await conn.scalar(sa.text("SELECT count(*) FROM t")) == 1_000
+    finally:
+        await db.dispose()
+
+
+async def test_reads_wait_for_a_pooled_connection_rather_than_fail(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'pulse.db'}")
+    try:
+        assert db.reader.pool.timeout() == POOL_WAIT_SECONDS  # not SQLAlchemy's 30 s
     finally:
         await db.dispose()
