@@ -91,7 +91,7 @@ class _CompiledSelect:
 
 
 class DriverSelect:
-    """``statement`` (a SELECT of columns, no expanding ``IN``), for :func:`fetch`."""
+    """``statement`` (a SELECT of columns, no expanding ``IN``), for :func:`fetch_inline`."""
 
     __slots__ = ("_forms", "statement")
 
@@ -133,13 +133,13 @@ async def run(
     return await conn.exec_driver_sql(form.sql, [form.row(p) for p in params])
 
 
-async def fetch(
+def fetch_inline(
     conn: AsyncConnection, query: DriverSelect, params: Mapping[str, Any]
-) -> list[dict[str, Any]]:
-    """The rows of ``query`` with ``params``, as dicts keyed by column."""
+) -> list[dict[str, Any]] | None:
+    """The rows of ``query`` with ``params``, as dicts keyed by column, read on ``conn``'s
+    inline SQLite driver; None when ``conn`` has none (then run ``query.statement``)."""
     driver = conn.sync_connection.connection.driver_connection if conn.sync_connection else None
     if not isinstance(driver, InlineConnection):
-        result = await conn.execute(query.statement, params)
-        return [dict(row) for row in result.mappings()]
+        return None
     form = query.compiled(conn.dialect)
     return [form.row(values) for values in driver.rows(form.query.sql, form.query.row(params))]

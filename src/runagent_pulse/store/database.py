@@ -117,10 +117,10 @@ class Database:
             )
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._writer: AsyncConnection | None = None
-        self._checkpoint: asyncio.Task[None] | None = None
-        self._writes_since_checkpoint = 0
         """SQLite: the connection every write transaction uses (writes are serialised anyway),
         opened by the first one; a pool checkout per transaction cost as much as a claim."""
+        self._checkpoint: asyncio.Task[None] | None = None
+        self._writes_since_checkpoint = 0
         self.observe: Callable[[str, float], None] | None = None
         """Told the kind (``read``/``write``) and seconds of every transaction (metrics)."""
         if self.is_sqlite:

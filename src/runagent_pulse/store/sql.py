@@ -88,7 +88,10 @@ async def fetch_all(
 ) -> list[Row]:
     """The rows of ``stmt`` (a :class:`DriverSelect` for the hottest) as dicts."""
     if isinstance(stmt, DriverSelect):
-        return await bulk.fetch(conn, stmt, params or {})
+        found = bulk.fetch_inline(conn, stmt, params or {})
+        if found is not None:
+            return found
+        stmt = stmt.statement
     result = await conn.execute(stmt, params)
     keys = list(result.keys())
     return [dict(zip(keys, row, strict=True)) for row in result]

@@ -110,7 +110,7 @@ async def test_the_write_ahead_log_is_checkpointed_off_the_event_loop(tmp_path: 
         await db.dispose()
 
 
-async def test_reads_wait_for_a_pooled_connection_rather_than_fail(tmp_path: Path) -> None:
+async def test_the_read_pool_waits_as_long_as_a_run_may_for_a_connection(tmp_path: Path) -> None:
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'pulse.db'}")
     try:
         assert db.reader.pool.timeout() == POOL_WAIT_SECONDS  # not SQLAlchemy's 30 s
