@@ -107,10 +107,12 @@ and the older generation's (~0.7 ms each) stretched the due → start lag's tail
 def _tune_garbage_collection() -> None:
     """Move every object alive now (modules, schemas, the app and its routes) out of the
     garbage collector's sight: they live as long as the process, and scanning them at every
-    full collection cost a 10,000-run burst ~0.3 s. Then collect less often."""
+    full collection cost a 10,000-run burst ~0.3 s. Then collect less often, and resume
+    collection if the start-up paused it (``pulse serve`` and ``pulse worker`` do)."""
     gc.freeze()
     _, older, oldest = gc.get_threshold()
     gc.set_threshold(YOUNG_OBJECTS_PER_COLLECTION, older, oldest)
+    gc.enable()
 
 
 def serve(

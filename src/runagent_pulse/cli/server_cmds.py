@@ -6,8 +6,10 @@ where only the client is installed.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -46,6 +48,19 @@ def run_configured(fn: Callable[..., R], **kwargs: Any) -> R:
         raise
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Run a node's start-up with the garbage collector paused. Importing the server and
+    building the app create ~1 million objects that live as long as the process, and the
+    collections they set off cost ~0.1 s of every start. The node freezes those objects and
+    resumes collection once it is built; leaving this block resumes it in any case."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def serve(
     host: Annotated[
         str | None,
@@ -58,9 +73,10 @@ def serve(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Run the API, the engine and local workers (the main job)."""
-    from runagent_pulse.server import serve as serve_fn
+    with collector_paused():
+        from runagent_pulse.server import serve as serve_fn
 
-    run_configured(serve_fn, host=host, port=port, database_url=database_url)
+        run_configured(serve_fn, host=host, port=port, database_url=database_url)
 
 
 def mcp(ctx: typer.Context) -> None:
@@ -78,9 +94,10 @@ def mcp(ctx: typer.Context) -> None:
 
 def worker(database_url: DatabaseUrl = None) -> None:
     """Run the engine without the API (scale out by adding workers on a shared PostgreSQL)."""
-    from runagent_pulse.server import run_worker
+    with collector_paused():
+        from runagent_pulse.server import run_worker
 
-    run_configured(run_worker, database_url=database_url)
+        run_configured(run_worker, database_url=database_url)
 
 
 @db_app.command("upgrade")
