@@ -54,6 +54,8 @@ class Availability:
     """Why it is unavailable (or what it cannot do), with the setting that changes it."""
 
 
+AVAILABLE = Availability()
+
 AGENT_STARTED = "agent_started"
 """The run event an executor that queues runs records when the agent really begins."""
 
@@ -79,7 +81,7 @@ class Executor(abc.ABC):
 
     def availability(self) -> Availability:
         """Whether tasks may be scheduled here (the default: always)."""
-        return Availability()
+        return AVAILABLE
 
     def validate_params(self, params: dict[str, Any]) -> None:  # noqa: B027
         """Check at create and update time that ``params`` suit this executor.

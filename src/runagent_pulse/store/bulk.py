@@ -18,6 +18,7 @@ fixed in the statement (``.values(lease_owner=None)``) qualify: no column defaul
 
 from __future__ import annotations
 
+import operator
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,36 +32,53 @@ from runagent_pulse.store.sqlite_inline import InlineConnection
 
 
 @dataclass(frozen=True, slots=True)
-class _Slot:
-    """One positional parameter: the key it is read from, or the value fixed in the statement."""
-
-    name: str
-    required: bool
-    fixed: Any
-    process: Callable[[Any], Any] | None
-
-
-@dataclass(frozen=True, slots=True)
 class _Compiled:
+    """A statement's SQL and how a parameter dict becomes the driver's tuple for it."""
+
     sql: str
-    slots: tuple[_Slot, ...]
+    pick: Callable[[Mapping[str, Any]], tuple[Any, ...]]
+    """The given values, in order (``operator.itemgetter``: one C call for a whole row)."""
+    fixed: tuple[tuple[int, Any], ...]
+    """Values fixed in the statement, by position, in ascending order."""
+    conversions: tuple[tuple[int, Callable[[Any], Any]], ...]
+    """The bind processor of each position that has one."""
 
     def row(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        values = []
-        for slot in self.slots:
-            value = params[slot.name] if slot.required else slot.fixed
-            values.append(value if slot.process is None else slot.process(value))
-        return tuple(values)
+        values = self.pick(params)
+        if not self.fixed and not self.conversions:
+            return values
+        converted = list(values)
+        for position, value in self.fixed:
+            converted.insert(position, value)
+        for position, process in self.conversions:
+            converted[position] = process(converted[position])
+        return tuple(converted)
+
+
+def _picker(names: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    if len(names) == 1:
+        (name,) = names
+        return lambda params: (params[name],)
+    if not names:
+        return lambda params: ()
+    return operator.itemgetter(*names)
 
 
 def _compile(statement: sa.Update | sa.Insert | sa.Select[Any], dialect: Dialect) -> _Compiled:
     compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-    slots = []
-    for name in compiled.positiontup or ():
+    given: list[str] = []
+    fixed: list[tuple[int, Any]] = []
+    conversions: list[tuple[int, Callable[[Any], Any]]] = []
+    for position, name in enumerate(compiled.positiontup or ()):
         bind = compiled.binds[name]
+        if bind.required:
+            given.append(name)
+        else:
+            fixed.append((position, bind.value))
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        slots.append(_Slot(name, bind.required, bind.value, process))
-    return _Compiled(str(compiled), tuple(slots))
+        if process is not None:
+            conversions.append((position, process))
+    return _Compiled(str(compiled), _picker(given), tuple(fixed), tuple(conversions))
 
 
 class BulkStatement:
@@ -116,13 +134,44 @@ class DriverSelect:
         return form
 
 
-def bulk_insert(table: sa.Table, columns: Iterable[str] | None = None) -> BulkStatement:
+def constant(value: str) -> sa.ColumnElement[str]:
+    """``value`` written into the statement's text, not bound: SQLite then sees it when it
+    plans the statement, and uses a partial index on it (``WHERE status = 'scheduled'``)
+    without planning the statement again at every execution, as it does when a bound value
+    decides whether the index applies (most of a claim's SELECT went there)."""
+    quoted = str(value).replace("'", "''")
+    return sa.literal_column(f"'{quoted}'", sa.String)
+
+
+def _written(value: Any) -> sa.ColumnElement[Any]:
+    """``value`` (None, a bool, an int or a text) as SQL in the statement's text."""
+    if value is None:
+        return sa.null()
+    if isinstance(value, bool):
+        return sa.true() if value else sa.false()
+    if isinstance(value, int):
+        return sa.literal_column(str(value), sa.Integer)
+    if isinstance(value, str):
+        return constant(value)
+    raise TypeError(f"cannot write {type(value).__name__} into a statement")
+
+
+def bulk_insert(
+    table: sa.Table,
+    columns: Iterable[str] | None = None,
+    constants: Mapping[str, Any] | None = None,
+) -> BulkStatement:
     """``INSERT INTO table (columns) VALUES (…)`` (every column by default); each row must give
-    each of them, and the others are left NULL (no column default applies)."""
+    each of them, and the others are left NULL (no column default applies). ``constants``:
+    columns whose value every row has, written into the statement instead of bound per row
+    (rows may still hold them; they are not read)."""
+    constants = constants or {}
     names = [c.name for c in table.c] if columns is None else list(columns)
-    return BulkStatement(
-        table.insert().values({n: sa.bindparam(n, type_=table.c[n].type) for n in names})
-    )
+    values: dict[str, Any] = {
+        n: _written(constants[n]) if n in constants else sa.bindparam(n, type_=table.c[n].type)
+        for n in names
+    }
+    return BulkStatement(table.insert().values(values))
 
 
 async def run(

@@ -12,11 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runagent_pulse.domain.plans import ClaimPlan
 from runagent_pulse.domain.statuses import Activity, RunStatus
-from runagent_pulse.store.bulk import BulkStatement, DriverSelect
+from runagent_pulse.store.bulk import BulkStatement, DriverSelect, constant
 from runagent_pulse.store.sql import (
     Row,
     chunks,
-    constant,
     execute_many,
     fetch_all,
     in_ids,

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -18,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from runagent_pulse.domain import statuses
 from runagent_pulse.store.sqlite_inline import InlineConnection
 from runagent_pulse.store.types import dump_json, load_json
 
@@ -261,7 +264,29 @@ async def _connect_inline(path: str) -> InlineConnection:
     return InlineConnection(path)
 
 
+def _as_null(value: None) -> None:
+    return value
+
+
+def _bind_plainly() -> None:
+    """Let :mod:`sqlite3` bind ``None`` and Pulse's status enums without its slow path.
+
+    It binds an int, a float or an exact ``str`` at once. Any other value is looked up in its
+    adapter registry, then probed for ``__adapt__`` and ``__conform__``, and only then bound as
+    it is. For ``None`` (a new task and its first run have ~20) and ``StrEnum`` members, that
+    probing cost more than the binding: ~3 µs of the ~17 µs SQLite took per created task. A
+    registered adapter is found at the first step. ``None`` stays ``None`` (NULL), and a
+    member becomes its plain text, so SQLite stores exactly what it stored before. The
+    registry belongs to the process's :mod:`sqlite3`; these two entries change no value
+    anyone binds."""
+    sqlite3.register_adapter(type(None), _as_null)
+    for enum in vars(statuses).values():
+        if isinstance(enum, type) and issubclass(enum, StrEnum) and enum is not StrEnum:
+            sqlite3.register_adapter(enum, str.__str__)
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
+    _bind_plainly()
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")

@@ -25,15 +25,6 @@ def insert_ignoring_conflicts(conn: AsyncConnection, table: sa.Table) -> Any:
     return dialect.insert(table).on_conflict_do_nothing()
 
 
-def constant(value: str) -> sa.ColumnElement[str]:
-    """``value`` written into the statement's text, not bound: SQLite then sees it when it
-    plans the statement, and uses a partial index on it (``WHERE status = 'scheduled'``)
-    without planning the statement again at every execution, as it does when a bound value
-    decides whether the index applies (most of a claim's SELECT went there)."""
-    quoted = str(value).replace("'", "''")
-    return sa.literal_column(f"'{quoted}'", sa.String)
-
-
 def likely(
     backend: AsyncConnection | str, condition: sa.ColumnElement[bool]
 ) -> sa.ColumnElement[bool]:

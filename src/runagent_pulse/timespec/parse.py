@@ -73,12 +73,12 @@ def _interpret(text: str, original: str, zone: ZoneInfo, now: datetime) -> Trigg
 def _read(text: str, original: str, zone: ZoneInfo, now: datetime) -> Trigger:
     if text == "now":
         return now
+    if _ISO.fullmatch(original.upper()):  # first: what programs send; nothing else looks like it
+        return _parse_iso(original, zone)
     if (instant := parse_relative(text, now)) is not None:
         return instant
     if (rule := parse_recurring(text)) is not None:
         return rule
-    if _ISO.fullmatch(original.upper()):
-        return _parse_iso(original, zone)
     if (instant := parse_day_phrase(text, now, zone)) is not None:
         return instant
     if looks_like_cron(text):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -103,6 +104,11 @@ class Schedule:
 
     def to_spec(self) -> dict[str, Any]:
         """A JSON-safe dict that :func:`schedule_from_spec` turns back into this schedule."""
+        return dict(self._spec)
+
+    @functools.cached_property
+    def _spec(self) -> dict[str, Any]:
+        """Built once per schedule: the tasks of a batch that share a ``when`` share it."""
         spec: dict[str, Any] = {
             "version": SPEC_VERSION,
             "kind": self.kind,

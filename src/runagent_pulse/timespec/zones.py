@@ -37,6 +37,8 @@ def load_zone(name: str) -> ZoneInfo:
 
 def require_aware(value: datetime, name: str) -> datetime:
     """Return ``value`` in UTC; a naive datetime is a programming error (ValueError)."""
+    if value.__class__ is datetime and value.tzinfo is UTC:
+        return value  # already UTC: the common case, without converting it again
     if not isinstance(value, datetime):
         raise TypeError(f"{name} must be a datetime, got {type(value).__name__}")
     if value.tzinfo is None or value.utcoffset() is None:

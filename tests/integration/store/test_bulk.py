@@ -12,9 +12,10 @@ import sqlalchemy as sa
 
 from runagent_pulse.domain.plans import NewRun
 from runagent_pulse.domain.statuses import RunStatus, Trigger
-from runagent_pulse.store.bulk import BulkStatement, DriverSelect, bulk_insert
+from runagent_pulse.store.bulk import BulkStatement, DriverSelect, bulk_insert, constant
 from runagent_pulse.store.database import Database
-from runagent_pulse.store.sql import RUN_ROW_COLUMNS, constant, execute_many, fetch_all, run_row
+from runagent_pulse.store.sql import RUN_ROW_COLUMNS, execute_many, fetch_all, run_row
+from runagent_pulse.store.tasks import FIRST_RUN_STATE, first_run
 from runagent_pulse.store.types import JSONValue, UTCDateTime
 
 scratch = sa.Table(
@@ -105,6 +106,21 @@ async def test_a_row_missing_a_parameter_is_refused(db: Database) -> None:
             await execute_many(conn, bulk_insert(scratch), [{"id": 4, "at": None, "doc": 1}])
 
 
+async def test_constants_are_written_into_the_insert_for_every_row(db: Database) -> None:
+    insert = bulk_insert(scratch, constants={"flag": True, "note": "it's", "at": None})
+    async with db.write() as conn:
+        rows = [{"id": 5, "doc": [1]}, {"id": 6, "doc": None, "flag": False, "note": "ignored"}]
+        await execute_many(conn, insert, rows)
+    assert await _stored(db) == [(5, None, "[1]", True, "it's"), (6, None, "null", True, "it's")]
+
+
+def test_a_first_run_has_the_state_its_insert_writes() -> None:
+    due = datetime.now(UTC)
+    run = first_run({"id": "tsk_x", "next_run_at": due}, datetime.now(UTC))
+    assert {name: run[name] for name in FIRST_RUN_STATE} == dict(FIRST_RUN_STATE)
+    assert (run["task_id"], run["scheduled_for"], run["due_at"]) == ("tsk_x", due, due)
+
+
 def test_run_row_gives_exactly_the_columns_the_run_insert_lists() -> None:
     new = NewRun("tsk_x", datetime.now(UTC), Trigger.SCHEDULE, due_at=datetime.now(UTC))
     assert tuple(run_row(new, datetime.now(UTC))) == RUN_ROW_COLUMNS
@@ -130,3 +146,32 @@ async def test_a_driver_select_reads_what_sqlalchemy_reads(db: Database) -> None
     assert read == expected
     assert [row["when"] for row in read] == [ROWS[1]["at"], None]
     assert [type(row["flag"]) for row in read] == [type(None), bool]
+
+
+async def test_sqlite_stores_statuses_as_text_none_as_null_and_compact_json(
+    sqlite_url: str,
+) -> None:
+    db = Database(sqlite_url)
+    rows = [
+        _full({"id": 1, "at": None, "doc": None, "note": RunStatus.SCHEDULED}),
+        _full({"id": 2, "at": ROWS[0]["at"], "doc": {"n": 2**63, "s": "é"}, "flag": True}),
+    ]
+    stored = sa.text(
+        "SELECT typeof(at), at, typeof(doc), doc, typeof(note), note, typeof(flag), flag "
+        "FROM scratch ORDER BY id"
+    )
+    try:
+        async with db.write() as conn:
+            await conn.run_sync(scratch.metadata.create_all)
+            await execute_many(conn, bulk_insert(scratch), rows)
+        async with db.read() as conn:
+            found = [tuple(row) for row in (await conn.execute(stored)).all()]
+    finally:
+        await db.dispose()
+    assert found == [
+        ("null", None, "text", "null", "text", "scheduled", "null", None),
+        (
+            *("text", "2026-03-29 01:30:00.000000", "text", '{"n":9223372036854775808,"s":"é"}'),
+            *("null", None, "integer", 1),
+        ),
+    ]
