@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from runagent_pulse.store.sqlite_inline import InlineConnection
+from runagent_pulse.store.sqlite_inline import inline_driver
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,8 +187,8 @@ def fetch_inline(
 ) -> list[dict[str, Any]] | None:
     """The rows of ``query`` with ``params``, as dicts keyed by column, read on ``conn``'s
     inline SQLite driver; None when ``conn`` has none (then run ``query.statement``)."""
-    driver = conn.sync_connection.connection.driver_connection if conn.sync_connection else None
-    if not isinstance(driver, InlineConnection):
+    driver = inline_driver(conn)
+    if driver is None:
         return None
     form = query.compiled(conn.dialect)
     return [form.row(values) for values in driver.rows(form.query.sql, form.query.row(params))]

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from runagent_pulse.domain import statuses
-from runagent_pulse.store.sqlite_inline import InlineConnection
+from runagent_pulse.store.sqlite_inline import InlineConnection, inline_driver
 from runagent_pulse.store.types import dump_json, load_json
 
 if TYPE_CHECKING:
@@ -40,6 +40,9 @@ CHECKPOINT_EVERY_WRITES = 100
 """SQLite file: write transactions between two checkpoints of its write-ahead log. They run on
 a reader's thread; SQLite's own ran inside the commit that crossed 1,000 logged pages, on the
 event loop (~1 ms: the due → start lag's p99)."""
+CHECKPOINT_EVERY_ROWS = 5_000
+"""…or rows written since the last checkpoint, whichever comes first (~3 MB of log): ten
+batches of 10,000 new tasks had grown the log to 129 MB without one."""
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -124,6 +127,7 @@ class Database:
         opened by the first one; a pool checkout per transaction cost as much as a claim."""
         self._checkpoint: asyncio.Task[None] | None = None
         self._writes_since_checkpoint = 0
+        self._rows_at_checkpoint = 0
         self.observe: Callable[[str, float], None] | None = None
         """Told the kind (``read``/``write``) and seconds of every transaction (metrics)."""
         if self.is_sqlite:
@@ -166,13 +170,13 @@ class Database:
                         yield conn
                         if schema_change:
                             await _check_foreign_keys(conn)
-                    self._count_write()
+                    self._count_write(conn)
                 finally:
                     if schema_change:
                         await _set_foreign_keys(conn, on=True)
             except BaseException:
                 # The transaction is rolled back; the next one gets a connection no error touched.
-                self._writer = None
+                self._writer, self._rows_at_checkpoint = None, 0
                 await conn.close()
                 raise
 
@@ -189,16 +193,18 @@ class Database:
         """A SQLite file, whose writes run on the loop and reads on threads."""
         return self.engine is not self.reader
 
-    def _count_write(self) -> None:
-        """After a committed SQLite write: every :data:`CHECKPOINT_EVERY_WRITES`, checkpoint
-        the write-ahead log on a reader's thread (unless one is still at it)."""
+    def _count_write(self, conn: AsyncConnection) -> None:
+        """After a committed SQLite write: every :data:`CHECKPOINT_EVERY_WRITES` of them or
+        :data:`CHECKPOINT_EVERY_ROWS` rows written, checkpoint the write-ahead log on a reader's
+        thread (unless one is still at it)."""
         self._writes_since_checkpoint += 1
+        driver = inline_driver(conn)
+        rows = 0 if driver is None else driver.total_changes
         if (
             self._writes_since_checkpoint >= CHECKPOINT_EVERY_WRITES
-            and self._checkpoint is None
-            and self._checkpoints_off_the_loop
-        ):
-            self._writes_since_checkpoint = 0
+            or rows - self._rows_at_checkpoint >= CHECKPOINT_EVERY_ROWS
+        ) and (self._checkpoint is None and self._checkpoints_off_the_loop):
+            self._writes_since_checkpoint, self._rows_at_checkpoint = 0, rows
             self._checkpoint = asyncio.create_task(self._checkpoint_log())
 
     async def _checkpoint_log(self) -> None:

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 class InlineCursor:
@@ -107,6 +110,11 @@ class InlineConnection:
     async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> InlineCursor:
         return InlineCursor(self._live.execute(sql, parameters))
 
+    @property
+    def total_changes(self) -> int:
+        """Rows inserted, updated or deleted since the connection opened."""
+        return self._live.total_changes
+
     def begin(self, mode: str) -> None:
         """``BEGIN DEFERRED|IMMEDIATE``, without a cursor object around it."""
         self._live.execute(f"BEGIN {mode}")
@@ -136,3 +144,9 @@ class InlineConnection:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+def inline_driver(conn: AsyncConnection) -> InlineConnection | None:
+    """The :class:`InlineConnection` under ``conn``, if that is what it runs on."""
+    driver = conn.sync_connection.connection.driver_connection if conn.sync_connection else None
+    return driver if isinstance(driver, InlineConnection) else None

@@ -11,7 +11,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from runagent_pulse.store.database import CHECKPOINT_EVERY_WRITES, POOL_WAIT_SECONDS, Database
+from runagent_pulse.store.database import (
+    CHECKPOINT_EVERY_ROWS,
+    CHECKPOINT_EVERY_WRITES,
+    POOL_WAIT_SECONDS,
+    Database,
+)
 from runagent_pulse.store.sqlite_inline import InlineConnection
 
 SLOW_COUNT = sa.text(
@@ -106,6 +111,22 @@ async def test_the_write_ahead_log_is_checkpointed_off_the_event_loop(tmp_path: 
         assert (tmp_path / "pulse.db-wal").stat().st_size < 2 * 1024 * 1024
         async with db.read() as conn:
             assert await conn.scalar(sa.text("SELECT count(*) FROM t")) == 1_000
+    finally:
+        await db.dispose()
+
+
+async def test_large_write_transactions_are_checkpointed_too(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'pulse.db'}")
+    rows = [{"v": "x" * 1024}] * CHECKPOINT_EVERY_ROWS
+    try:
+        async with db.write() as conn:
+            await conn.execute(sa.text("CREATE TABLE t (v TEXT)"))
+        for _ in range(10):  # far fewer transactions than CHECKPOINT_EVERY_WRITES
+            async with db.write() as conn:
+                await conn.execute(sa.text("INSERT INTO t VALUES (:v)"), rows)
+            await db.checkpointed()
+        # 10 transactions of ~5 MB each: the log restarted after each checkpoint.
+        assert (tmp_path / "pulse.db-wal").stat().st_size < 12 * 1024 * 1024
     finally:
         await db.dispose()
 
