@@ -137,6 +137,7 @@ def serve(
                 log_config=None,  # configure_logging's levels decide, the access log included
                 log_level=None,
                 timeout_graceful_shutdown=10,
+                ws="none",  # no WebSocket route: an upgrade is answered as plain HTTP (404)
             )
             log.info("serving the API on http://%s:%d", settings.host, settings.port)
             uvicorn.Server(config).run(sockets=[listener])

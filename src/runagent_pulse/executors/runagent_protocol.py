@@ -25,8 +25,6 @@ from urllib.parse import quote
 
 import httpx
 import orjson
-from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus, WebSocketException
 
 from runagent_pulse.domain.errors import ExecutionError
 from runagent_pulse.executors.base import ExecutionContext
@@ -266,6 +264,10 @@ async def stream_agent(
     Raises:
         ExecutionError: one of :data:`ERROR_TYPES`.
     """
+    # Loaded by the first streaming run: ~10 ms of every start of a node that never streams.
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidStatus, WebSocketException
+
     url = endpoint.ws_url + _agent_path(ctx.agent_id, "run-stream")
     if endpoint.api_key:  # the cloud reads the key from the query too
         url += f"?token={quote(endpoint.api_key, safe='')}"

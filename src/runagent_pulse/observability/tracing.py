@@ -17,12 +17,6 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-try:
-    from opentelemetry import propagate, trace
-    from opentelemetry.trace import Span, Status, StatusCode
-except ImportError:  # the [otel] extra is not installed
-    trace = None  # type: ignore[assignment]
-
 _provider: Any = None
 """The provider spans go to (None: OpenTelemetry's global one, a no-op until configured)."""
 _active = False
@@ -49,9 +43,10 @@ def configure_from_environment(service_name: str = "pulse") -> bool:
         os.environ.get(name)
         for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
     )
-    if trace is None or not wanted:
+    if not wanted or not _installed():
         return False
     try:
+        from opentelemetry import trace
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
         from opentelemetry.sdk.resources import Resource
         from opentelemetry.sdk.trace import TracerProvider
@@ -70,8 +65,6 @@ def configure_from_environment(service_name: str = "pulse") -> bool:
 
 def instrument_app(app: Any) -> None:
     """Trace every HTTP request of a FastAPI app (when the instrumentation is installed)."""
-    if trace is None:
-        return
     try:
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
     except ImportError:
@@ -83,9 +76,11 @@ def instrument_app(app: Any) -> None:
 def span(name: str, attributes: Mapping[str, Any]) -> Iterator[Any]:
     """A span named ``name`` (current while the block runs); ``None`` when nothing records
     traces, so a run costs nothing extra then."""
-    if trace is None or not _active:
+    if not _active:
         yield None
         return
+    from opentelemetry import trace
+
     tracer = trace.get_tracer("runagent_pulse", tracer_provider=_provider)
     clean = {key: value for key, value in attributes.items() if value is not None}
     with tracer.start_as_current_span(name, attributes=clean) as current:
@@ -94,8 +89,10 @@ def span(name: str, attributes: Mapping[str, Any]) -> Iterator[Any]:
 
 def end_status(current: Any, status: str, error: str | None = None) -> None:
     """Record ``status`` on ``current`` (a span or None), marking non-success as an error."""
-    if current is None or trace is None:
+    if current is None:
         return
+    from opentelemetry.trace import Span, Status, StatusCode
+
     assert isinstance(current, Span)
     current.set_attribute("pulse.status", status)
     if status in OK_STATUSES:
@@ -106,5 +103,17 @@ def end_status(current: Any, status: str, error: str | None = None) -> None:
 
 def inject_traceparent(headers: MutableMapping[str, str]) -> None:
     """Add W3C ``traceparent`` (and ``tracestate``) of the current span to ``headers``."""
-    if trace is not None and _active:
+    if _active:
+        from opentelemetry import propagate
+
         propagate.inject(headers)
+
+
+def _installed() -> bool:
+    """Whether OpenTelemetry's API is installed (the ``[otel]`` extra). It is imported only when
+    traces are wanted: loading it was ~10 ms of every start."""
+    try:
+        import opentelemetry.trace  # noqa: F401
+    except ImportError:
+        return False
+    return True
