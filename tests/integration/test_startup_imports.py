@@ -19,7 +19,8 @@ async def main():
     app = create_app(load_settings())
     async with app.router.lifespan_context(app):
         assert app.state.node.engine.node_id
-    print(sorted(name for name in ("httpcore", "asyncpg", "websockets", "jinja2") if name in sys.modules))
+    lazy = ("httpcore", "asyncpg", "websockets", "jinja2")
+    print(sorted(name for name in lazy if name in sys.modules))
 
 asyncio.run(main())
 """

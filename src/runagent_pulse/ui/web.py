@@ -189,35 +189,28 @@ class Page:
             return None
         return {"message": raw.removeprefix("!"), "error": raw.startswith("!")}
 
+    def _html(self, template: str, **context: Any) -> str:
+        """``template`` rendered with what every page and fragment gets, and ``context``."""
+        shared = {
+            "request": self.request,
+            "csrf": self.session.csrf,
+            "here": self.here,
+            "now": self.now,
+        }
+        return templates().get_template(template).render(**shared, **context)
+
     def render(self, template: str, *, status: int = 200, **context: Any) -> Response:
-        body = (
-            templates()
-            .get_template(template)
-            .render(
-                request=self.request,
-                csrf=self.session.csrf,
-                login_required=self.sessions.login_required,
-                here=self.here,
-                now=self.now,
-                flash=self._read_flash(),
-                **context,
-            )
+        body = self._html(
+            template,
+            login_required=self.sessions.login_required,
+            flash=self._read_flash(),
+            **context,
         )
         return self._finish(HTMLResponse(body, status_code=status, headers=HEADERS))
 
     def fragment(self, template: str, **context: Any) -> Response:
         """A piece of a page for the live updates (no flash, no layout)."""
-        body = (
-            templates()
-            .get_template(template)
-            .render(
-                request=self.request,
-                csrf=self.session.csrf,
-                here=self.here,
-                now=self.now,
-                **context,
-            )
-        )
+        body = self._html(template, **context)
         return self._finish(HTMLResponse(body, headers=HEADERS))
 
     def json(self, content: Any) -> Response:
