@@ -14,8 +14,9 @@ _UNITS = (("week", 604800), ("day", 86400), ("hour", 3600), ("minute", 60), ("se
 def format_local(instant: datetime, zone: ZoneInfo) -> str:
     """``2026-11-23 09:00`` (seconds only when non-zero) as wall time in ``zone``."""
     local = instant.astimezone(zone)
-    pattern = "%Y-%m-%d %H:%M:%S" if local.second or local.microsecond else "%Y-%m-%d %H:%M"
-    return local.strftime(pattern)
+    if local.second or local.microsecond:
+        return local.isoformat(" ", "seconds")[:19]
+    return local.isoformat(" ", "minutes")[:16]
 
 
 def format_instant(instant: datetime, zone: ZoneInfo) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -104,11 +103,13 @@ class Schedule:
 
     def to_spec(self) -> dict[str, Any]:
         """A JSON-safe dict that :func:`schedule_from_spec` turns back into this schedule."""
-        return dict(self._spec)
+        built = self.__dict__.get("_spec")
+        if built is None:  # built once: the tasks of a batch that share a ``when`` share it
+            built = self._build_spec()
+            object.__setattr__(self, "_spec", built)
+        return dict(built)
 
-    @functools.cached_property
-    def _spec(self) -> dict[str, Any]:
-        """Built once per schedule: the tasks of a batch that share a ``when`` share it."""
+    def _build_spec(self) -> dict[str, Any]:
         spec: dict[str, Any] = {
             "version": SPEC_VERSION,
             "kind": self.kind,
