@@ -101,10 +101,13 @@ class BulkStatement:
 class _CompiledSelect:
     query: _Compiled
     keys: tuple[str, ...]
-    processors: tuple[Callable[[Any], Any] | None, ...]
+    conversions: tuple[tuple[int, Callable[[Any], Any]], ...]
+    """The result processor of each column that has one, by position."""
 
     def row(self, values: Sequence[Any]) -> dict[str, Any]:
-        converted = [v if p is None else p(v) for p, v in zip(self.processors, values, strict=True)]
+        converted = list(values)
+        for position, process in self.conversions:
+            converted[position] = process(converted[position])
         return dict(zip(self.keys, converted, strict=True))
 
 
@@ -123,13 +126,14 @@ class DriverSelect:
         form = self._forms.get(dialect)
         if form is None:
             columns = list(self.statement.selected_columns)
+            processors = [
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in columns
+            ]
             form = self._forms[dialect] = _CompiledSelect(
                 _compile(self.statement, dialect),
                 tuple(str(column.key) for column in columns),
-                tuple(
-                    column.type.dialect_impl(dialect).result_processor(dialect, None)
-                    for column in columns
-                ),
+                tuple((i, p) for i, p in enumerate(processors) if p is not None),
             )
         return form
 

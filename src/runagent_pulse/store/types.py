@@ -24,6 +24,7 @@ def _sqlite_text(value: datetime | None) -> str | None:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
+@functools.lru_cache(maxsize=256)  # a burst reads the same instants in thousands of rows
 def _datetime_from_text(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
 
