@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
+
 from runagent_pulse.domain.plans import ClaimPlan, NewRun, Outcome, TaskAdvance
 from runagent_pulse.domain.policies import MAX_RECORDED_SKIPS, RetryPolicy, plan_catchup
 from runagent_pulse.domain.statuses import (
@@ -30,19 +32,21 @@ catch-up policy decides what runs; a fire claimed within it simply runs late."""
 
 
 class ScheduleCache:
-    """Schedules rebuilt from stored specs, cached per task and spec version."""
+    """Schedules rebuilt from stored specs, by the spec's JSON text (``trigger_spec`` as the
+    claim reads it): a schedule depends on nothing else, so the tasks that share a spec (a
+    batch due at one instant, a cron expression) share one decoded, immutable schedule."""
 
     def __init__(self, size: int = 50_000) -> None:
         self._size = size
-        self._cache: dict[tuple[str, Any], Schedule] = {}
+        self._cache: dict[str, Schedule] = {}
 
     def get(self, task: Row) -> Schedule:
-        key = (task["task_id"], task["updated_at"])
-        schedule = self._cache.get(key)
+        spec: str = task["trigger_spec"]
+        schedule = self._cache.get(spec)
         if schedule is None:
             if len(self._cache) >= self._size:
                 self._cache.clear()
-            schedule = self._cache[key] = schedule_from_spec(task["trigger_spec"])
+            schedule = self._cache[spec] = schedule_from_spec(orjson.loads(spec))
         return schedule
 
 

@@ -38,7 +38,7 @@ DUE_COLUMNS = (
     tasks.c.overlap,
     tasks.c.catchup,
     tasks.c.catchup_window_seconds,
-    tasks.c.trigger_spec,
+    sa.cast(tasks.c.trigger_spec, sa.Text).label("trigger_spec"),  # decoded by ScheduleCache
     tasks.c.updated_at,
     tasks.c.max_runs,
     tasks.c.fires,
