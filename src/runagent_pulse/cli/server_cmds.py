@@ -51,7 +51,7 @@ def run_configured(fn: Callable[..., R], **kwargs: Any) -> R:
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """Run a node's start-up with the garbage collector paused. Importing the server and
-    building the app create ~1 million objects that live as long as the process, and the
+    building the app create ~200,000 objects that live as long as the process, and the
     collections they set off cost ~0.1 s of every start. The node freezes those objects and
     resumes collection once it is built; leaving this block resumes it in any case."""
     gc.disable()

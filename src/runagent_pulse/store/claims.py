@@ -39,7 +39,6 @@ DUE_COLUMNS = (
     tasks.c.catchup,
     tasks.c.catchup_window_seconds,
     sa.cast(tasks.c.trigger_spec, sa.Text).label("trigger_spec"),  # decoded by ScheduleCache
-    tasks.c.updated_at,
     tasks.c.max_runs,
     tasks.c.fires,
     tasks.c.executor_type,
