@@ -1,7 +1,9 @@
 """Start-up time: a SQLite node loads only what it uses. Its HTTP connection pools (and the
 connection stack under them) open with the first run that calls out, the WebSocket client with
 the first streaming run, the dashboard's templates with its first page, and the PostgreSQL
-driver is never loaded; each of them would add ~10 milliseconds or more to every restart."""
+driver is never loaded; each of them would add ~10 milliseconds or more to every restart. The
+``pulse`` command loads the SDK (httpx, anyio's thread portal) only for the commands that call a
+server, not for ``pulse serve``."""
 
 from __future__ import annotations
 
@@ -42,3 +44,16 @@ def test_a_sqlite_node_starts_without_http_pools_websockets_or_the_postgresql_dr
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_pulse_command_loads_the_sdk_only_for_commands_that_call_a_server() -> None:
+    probe = (
+        "import sys; from runagent_pulse.cli import app; "
+        "import runagent_pulse.client as sdk; from runagent_pulse.client import PulseError; "
+        "print('runagent_pulse.client._async' in sys.modules, sdk.PulseClient.__name__)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["False", "PulseClient"]

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperGroup
 
 from runagent_pulse.cli import output
-from runagent_pulse.client import (
+from runagent_pulse.client.errors import (
     NotFoundError,
-    PulseClient,
     PulseConnectionError,
     PulseError,
     PulseTimeoutError,
     RateLimitError,
     ServerError,
 )
+
+if TYPE_CHECKING:
+    from runagent_pulse.client import PulseClient
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class Connection:
 
 
 def _default_factory(*, server_url: str, api_key: str | None) -> PulseClient:
+    from runagent_pulse.client import PulseClient  # the SDK loads httpx: not for `pulse serve`
+
     return PulseClient(server_url=server_url, api_key=api_key)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.text import Text
@@ -12,7 +12,9 @@ from rich.text import Text
 from runagent_pulse.cli import output
 from runagent_pulse.cli._client import open_client
 from runagent_pulse.cli.output import JsonFlag
-from runagent_pulse.client import PulseTask
+
+if TYPE_CHECKING:
+    from runagent_pulse.client import PulseTask
 
 tasks_app = typer.Typer(help="List, inspect and control tasks.", no_args_is_help=True)
 

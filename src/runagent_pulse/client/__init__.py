@@ -9,26 +9,30 @@ with PulseClient(server_url="http://localhost:8000") as pulse:
 ```
 """
 
-from runagent_pulse.client._async import AsyncPulseClient
-from runagent_pulse.client._sync import PulseClient
-from runagent_pulse.client.errors import (
-    AuthenticationError,
-    ConflictError,
-    InvalidTargetError,
-    InvalidWhenError,
-    NotFoundError,
-    PayloadTooLargeError,
-    PulseConnectionError,
-    PulseError,
-    PulseTimeoutError,
-    RateLimitError,
-    RunNotFoundError,
-    ServerError,
-    TaskNotFoundError,
-    UnsafeURLError,
-    ValidationError,
-)
-from runagent_pulse.client.task import AsyncPulseTask, PulseTask
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from runagent_pulse.client._async import AsyncPulseClient
+    from runagent_pulse.client._sync import PulseClient
+    from runagent_pulse.client.errors import (
+        AuthenticationError,
+        ConflictError,
+        InvalidTargetError,
+        InvalidWhenError,
+        NotFoundError,
+        PayloadTooLargeError,
+        PulseConnectionError,
+        PulseError,
+        PulseTimeoutError,
+        RateLimitError,
+        RunNotFoundError,
+        ServerError,
+        TaskNotFoundError,
+        UnsafeURLError,
+        ValidationError,
+    )
+    from runagent_pulse.client.task import AsyncPulseTask, PulseTask
 
 __all__ = [
     "AsyncPulseClient",
@@ -51,3 +55,22 @@ __all__ = [
     "UnsafeURLError",
     "ValidationError",
 ]
+
+_HOMES = dict.fromkeys(__all__, "errors") | {
+    "AsyncPulseClient": "_async",
+    "PulseClient": "_sync",
+    "AsyncPulseTask": "task",
+    "PulseTask": "task",
+}
+"""The module each name lives in (an error class unless listed). The SDK loads httpx and anyio;
+importing a name when first asked for keeps them out of processes that only need an error class
+(the ``pulse`` command's ``serve``)."""
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
