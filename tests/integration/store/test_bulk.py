@@ -114,11 +114,13 @@ async def test_constants_are_written_into_the_insert_for_every_row(db: Database)
     assert await _stored(db) == [(5, None, "[1]", True, "it's"), (6, None, "null", True, "it's")]
 
 
-def test_a_first_run_has_the_state_its_insert_writes() -> None:
-    due = datetime.now(UTC)
-    run = first_run({"id": "tsk_x", "next_run_at": due}, datetime.now(UTC))
-    assert {name: run[name] for name in FIRST_RUN_STATE} == dict(FIRST_RUN_STATE)
-    assert (run["task_id"], run["scheduled_for"], run["due_at"]) == ("tsk_x", due, due)
+def test_a_first_run_with_the_state_its_insert_writes_is_the_run_of_the_first_fire() -> None:
+    due, now = datetime.now(UTC), datetime.now(UTC)
+    run = {**first_run({"id": "tsk_x", "next_run_at": due}, now), **FIRST_RUN_STATE}
+    expected = run_row(NewRun("tsk_x", due, Trigger.SCHEDULE, due_at=due), now)
+    assert run.keys() == expected.keys()
+    assert {**run, "id": None} == {**expected, "id": None}
+    assert run["id"].startswith("run_")
 
 
 def test_run_row_gives_exactly_the_columns_the_run_insert_lists() -> None:
