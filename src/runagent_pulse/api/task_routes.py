@@ -35,8 +35,9 @@ async def create_task(body: TaskCreate, svc: Svc) -> Response:
 
 
 @router.post("/tasks/batch", status_code=201, response_model=BatchOut)
-async def create_batch(body: BatchCreate, svc: Svc) -> BatchOut:
-    return await svc.tasks.create_batch(body.tasks)
+async def create_batch(body: BatchCreate, svc: Svc) -> Response:
+    batch = await svc.tasks.create_batch(body.tasks)
+    return Response(batch.model_dump_json(), 201, media_type="application/json")
 
 
 @router.get("/tasks", response_model=TaskList)
