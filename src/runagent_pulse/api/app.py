@@ -23,6 +23,7 @@ from runagent_pulse.api.system_routes import router as system_router
 from runagent_pulse.api.task_routes import router as task_router
 from runagent_pulse.api.team_routes import router as team_router
 from runagent_pulse.api.url_guard import RefuseNul
+from runagent_pulse.common.key_guesses import KeyGuessLimit
 from runagent_pulse.service import Services
 
 
@@ -61,9 +62,12 @@ def build_app(backend: Backend, *, api_key: str | None, metrics_public: bool = F
     app.include_router(metrics_router(public=metrics_public))
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(RefuseNul)
+    app.state.key_guesses = KeyGuessLimit()  # shared with the dashboard's login
     if api_key is not None:  # outermost: no body is read before the key is checked
         protected = ("/v1", "/mcp") if metrics_public else ("/v1", "/mcp", "/metrics")
-        app.add_middleware(RequireApiKey, api_key=api_key, prefixes=protected)
+        app.add_middleware(
+            RequireApiKey, api_key=api_key, guesses=app.state.key_guesses, prefixes=protected
+        )
 
     @app.get("/health", tags=["system"])
     async def health() -> dict[str, str]:

@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from runagent_pulse.common.key_guesses import KeyGuessLimit, client_address, refusal
 from runagent_pulse.ui.session import COOKIE, MAX_AGE, Sessions
 from runagent_pulse.ui.web import PREFIX, PageDep, local_path, router, standalone
 
@@ -39,9 +40,17 @@ async def login_page(request: Request, next: str | None = None) -> Response:
 @routes.post("/login")
 async def login(request: Request) -> Response:
     sessions = _sessions(request)
+    guesses: KeyGuessLimit = request.app.state.key_guesses
+    address = client_address(request.scope)
     fields = dict(parse_qsl((await request.body()).decode("utf-8", errors="replace")))
     target = local_path(fields.get("next"))
+    wait = guesses.wait(address)
+    if wait:
+        page = standalone(request, "login.html", status=429, next=target, error=refusal(wait))
+        page.headers["Retry-After"] = str(wait)
+        return page
     if not sessions.key_matches(fields.get("key", "")):
+        guesses.wrong(address)
         message = "That is not this server's API key (PULSE_API_KEY)."
         return standalone(request, "login.html", status=401, next=target, error=message)
     response = RedirectResponse(target, status_code=303)
