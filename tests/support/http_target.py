@@ -113,6 +113,8 @@ class HttpTarget:
             )
         if parts[0] == "bytes" and len(parts) > 1:
             return _http_response(200, b"x" * int(parts[1]), "text/plain")
+        if parts[0] == "json":  # the request's body, answered as JSON as it came
+            return _http_response(200, body, "application/json")
         if parts[0] == "slow":
             await asyncio.to_thread(self.release.wait, self.hold_bound)
             return _http_response(200, b'{"slow": true}', "application/json")

@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 import httpx
 import orjson
 
+from runagent_pulse.common import exact_json
 from runagent_pulse.common.http_client import describe_connect_error, guarded_client
 from runagent_pulse.common.netguard import Resolver
 from runagent_pulse.domain.errors import ExecutionError, UnsafeURL, ValidationError
@@ -79,9 +80,9 @@ def _decode(data: bytes, response: httpx.Response, truncated: bool) -> Any:
     if not data:
         return None
     if not truncated and _is_json(response.headers.get("content-type", "")):
-        try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
+        try:  # an integer beyond 64 bits cannot be stored: such an answer stays text
+            return exact_json.loads(data, refuse_big_integers=True)
+        except ValueError:
             pass
     return data.decode(response.encoding or "utf-8", errors="replace")
 

@@ -26,6 +26,7 @@ from urllib.parse import quote
 import httpx
 import orjson
 
+from runagent_pulse.common import exact_json
 from runagent_pulse.domain.errors import ExecutionError
 from runagent_pulse.executors.base import ExecutionContext
 
@@ -164,8 +165,8 @@ def error_from_answer(status: int, answer: Any) -> ExecutionError:
 
 def _loads(text: str | bytes, what: str) -> Any:
     try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
+        return exact_json.loads(text)
+    except ValueError as exc:
         raise _failure(MALFORMED, f"{what} is not JSON ({exc}): {str(text)[:200]!r}") from exc
 
 
@@ -242,7 +243,7 @@ async def run_agent(http: httpx.AsyncClient, endpoint: AgentEndpoint, ctx: Execu
     except httpx.TransportError as exc:
         raise _failure(CONNECTION, f"cannot reach {endpoint.base_url}: {exc!r}") from exc
     try:
-        answer: Any = response.json()
+        answer: Any = exact_json.loads(response.content)
     except ValueError:
         answer = response.text[:EXCERPT_CHARS]
     if response.is_success and isinstance(answer, dict) and answer.get("success") is True:
@@ -311,8 +312,8 @@ async def stream_agent(
 
 def _loads_or_text(body: bytes | None) -> Any:
     try:
-        return orjson.loads(body or b"")
-    except orjson.JSONDecodeError:
+        return exact_json.loads(body or b"")
+    except ValueError:
         return (body or b"").decode(errors="replace")[:EXCERPT_CHARS]
 
 

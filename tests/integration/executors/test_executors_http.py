@@ -74,6 +74,17 @@ async def test_text_body_and_get(executor: HttpExecutor, target: HttpTarget) -> 
     assert target.received[1].body == b""
 
 
+async def test_a_json_answer_with_an_integer_beyond_64_bits_is_kept_as_its_text(
+    executor: HttpExecutor, target: HttpTarget
+) -> None:
+    answer = '{"id": 123456789012345678901234567890, "ok": true}'
+    result = await executor.execute(make_ctx({"url": f"{target.url}/json", "body": answer}))
+    assert result["headers"]["content-type"] == "application/json"
+    assert result["body"] == answer
+    small = await executor.execute(make_ctx({"url": f"{target.url}/json", "body": '{"id": 7}'}))
+    assert small["body"] == {"id": 7}
+
+
 @pytest.mark.parametrize(
     ("code", "retryable"),
     [(500, True), (503, True), (429, True), (408, True), (404, False), (400, False)],

@@ -46,6 +46,14 @@ def test_decode_structured(data: Any, expected: Any) -> None:
     assert type(value) is type(expected)
 
 
+def test_decode_structured_keeps_an_integer_beyond_64_bits_exact() -> None:
+    """Not rounded to a float: the run then fails as ResultNotSerializable (Pulse stores integers
+    within 64 bits), instead of storing another number."""
+    big = 123456789012345678901234567890
+    assert decode_structured(envelope("object", json.dumps({"id": big}))) == {"id": big}
+    assert decode_structured(envelope("integer", str(big))) == big
+
+
 @pytest.mark.parametrize("data", ["{nope", json.dumps([1]), json.dumps({"type": "object"})])
 def test_decode_structured_refuses_what_is_not_an_envelope(data: str) -> None:
     with pytest.raises(ExecutionError) as caught:

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from runagent_pulse.common import exact_json
 from runagent_pulse.common.http_client import guarded_client
 from runagent_pulse.domain.errors import ExecutionError, UnsafeURL
 from runagent_pulse.executors.team.runtime import AgentInfo, AgentSpec, DeployRequest
@@ -79,7 +80,7 @@ class UrlAgent:
                 "AgentUnreachable", f"agent {name} at {self.url}: {type(exc).__name__}: {exc}"
             ) from None
         try:
-            answer = response.json()
+            answer = exact_json.loads(response.content)
         except ValueError:
             answer = None
         if isinstance(answer, dict) and "error" in answer:
