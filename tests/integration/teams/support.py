@@ -22,7 +22,7 @@ from runagent_pulse.store import deployments as deployment_store
 from runagent_pulse.store import teams as team_store
 from runagent_pulse.store.database import Database
 from runagent_pulse.store.migrate import upgrade
-from runagent_pulse.store.tables import runs, tasks
+from runagent_pulse.store.tables import run_events, runs, tasks
 from tests.integration.engine.harness import SERVICE_DEFAULTS
 from tests.support.waiting import wait_until
 
@@ -41,13 +41,17 @@ def agent(name: str, entrypoint: str, role: str = "member", module: str = "team_
 
 
 class TeamNode:
-    def __init__(self, url: str, node_id: str = "node-t") -> None:
+    def __init__(self, url: str, node_id: str = "node-t", **executor_options: Any) -> None:
         self.url = url
         self.db = Database(url)
         self.clock = SystemClock()
         self.runtime = ProcessRuntime(agent_paths=[AGENTS])
         self.executor = TeamExecutor(
-            self.db, runtimes={"process": self.runtime}, clock=self.clock, node_id=node_id
+            self.db,
+            runtimes={"process": self.runtime},
+            clock=self.clock,
+            node_id=node_id,
+            **executor_options,
         )
         self.engine = Engine(
             self.db,
@@ -126,6 +130,16 @@ class TeamNode:
     async def deployment(self, deployment_id: str) -> dict[str, Any]:
         async with self.db.read() as conn:
             return await deployment_store.get_deployment(conn, deployment_id)
+
+    async def event_times(self, run_id: str) -> dict[str, datetime]:
+        """When each kind of the run's events happened (the last of a kind)."""
+        async with self.db.read() as conn:
+            result = await conn.execute(
+                sa.select(run_events.c.kind, run_events.c.at)
+                .where(run_events.c.run_id == run_id)
+                .order_by(run_events.c.seq)
+            )
+            return {kind: at for kind, at in result}
 
     async def conversation(self, deployment_id: str) -> list[tuple[str, str, Any]]:
         async with self.db.read() as conn:

@@ -3,6 +3,7 @@ conversation, outcome, activity, and a teardown that leaves no process behind.""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -148,3 +149,22 @@ async def test_overlapping_runs_of_one_task_get_separate_deployments(node: TeamN
         deployment = await node.deployment(run["deployment_id"])
         assert deployment["name"] == f"duo-run-{run['id']}"
         assert all(is_gone(pid) for pid in pids_of(deployment))
+
+
+async def test_deployments_start_one_slot_at_a_time(db_url: str) -> None:
+    """With one start slot, a deployment's agents start only once the previous deployment's are
+    ready: many team runs due together do not start hundreds of processes at once."""
+    node = await TeamNode(db_url, starting_at_once=1).start()
+    try:
+        await node.add_team("trio", TRIO)
+        task_ids = [await node.schedule("trio", f"prompt {i}") for i in range(3)]
+        finished = [await node.finished_run(task_id) for task_id in task_ids]
+        assert [run["status"] for run in finished] == ["success"] * 3
+        spans = sorted(
+            (times["team_deploying"], times["team_ready"])
+            for times in [await node.event_times(run["id"]) for run in finished]
+        )
+        for (_, ready), (next_deploying, _) in itertools.pairwise(spans):
+            assert next_deploying >= ready
+    finally:
+        await node.close()

@@ -3,7 +3,8 @@
 1. the engine has created the run and set the task's ``activity`` to ``running``;
 2. a deployment ``<team>-run-<run id>`` is recorded as ``deploying`` before anything starts,
    and each agent's pid and start time as soon as it exists;
-3. the readiness wait (bounded by ``ready_timeout`` and the run's deadline) → ``running``;
+3. the agents start once one of :data:`STARTING_AT_ONCE` start slots is free, then the
+   readiness wait (bounded by ``ready_timeout`` and the run's deadline) → ``running``;
 4. the prompt goes to the leader; its ``team.ask`` calls come back here, are stored in the
    conversation as they happen, and are forwarded;
 5. the leader's answer is the run's result; its exception fails the run;
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import os
 import time
 from collections.abc import Coroutine, Mapping
 from typing import Any, ClassVar
@@ -50,6 +52,11 @@ COUNTED_DEPLOYMENT_STATUSES = frozenset(
 )
 PULSE = "pulse"
 """The sender of the prompt and the recipient of the leader's answer in a conversation."""
+STARTING_AT_ONCE = 2 * (os.cpu_count() or 1)
+"""Deployments whose agents start at the same time; the others wait for a slot (their run's
+deadline still counts, the readiness bound only once they start). Starting an agent is a Python
+process importing its module: 256 team runs starting together on 2 cores (768 processes) took so
+long that 26 of them failed before their agents were ready."""
 
 
 class TeamExecutor(Executor):
@@ -67,6 +74,7 @@ class TeamExecutor(Executor):
         ready_timeout: float = 60.0,
         stop_grace: float = 1.0,
         metrics: Metrics | None = None,
+        starting_at_once: int = STARTING_AT_ONCE,
     ) -> None:
         self.db = db
         self.runtimes = dict(runtimes)
@@ -75,6 +83,7 @@ class TeamExecutor(Executor):
         self.ready_timeout = ready_timeout
         self.stop_grace = stop_grace
         self.metrics = metrics or Metrics()
+        self.start_slots = asyncio.Semaphore(starting_at_once)
 
     async def close(self) -> None:
         for runtime in self.runtimes.values():
@@ -154,13 +163,18 @@ class _TeamRun:
 
     async def _deploy_and_prompt(self, prompt: str) -> Any:
         request, ctx = self.request, self.ctx
-        self.handle = await self.runtime.deploy(request, on_spawned=self._spawned, on_ask=self._ask)
-        ctx.event("team_deploying", deployment_id=request.deployment_id, agents=len(self.agents))
-        bound = min(self.executor.ready_timeout, max(ctx.deadline - time.monotonic(), 0.0))
-        await self.runtime.wait_ready(self.handle, bound)
+        async with self.executor.start_slots:
+            self.handle = await self.runtime.deploy(
+                request, on_spawned=self._spawned, on_ask=self._ask
+            )
+            ctx.event(
+                "team_deploying", deployment_id=request.deployment_id, agents=len(self.agents)
+            )
+            bound = min(self.executor.ready_timeout, max(ctx.deadline - time.monotonic(), 0.0))
+            await self.runtime.wait_ready(self.handle, bound)
+            ctx.event("team_ready", deployment_id=request.deployment_id)
         self.ready = True
         await self._update(status=DeploymentStatus.RUNNING)
-        ctx.event("team_ready", deployment_id=request.deployment_id)
         await self._message(PULSE, self.leader, prompt)
         ctx.event("prompt_sent", leader=self.leader, chars=len(prompt))
         try:
