@@ -4,6 +4,7 @@ fails or the next step would not fit in memory (up to 512): the largest step tha
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import psutil
@@ -33,6 +34,20 @@ def _durations(server: PulseServer, team: str) -> list[tuple[str, float, float]]
     return [(s, db_time(a).timestamp(), db_time(b).timestamp()) for s, a, b in rows if a]
 
 
+def _deployed_spans(server: PulseServer, team: str) -> list[tuple[float, float]]:
+    """(ready, stopped) of every successful run of ``team``'s tasks: from the moment all its
+    agents were ready to the end of its teardown (not the wait for a start slot before)."""
+    with server.sql() as conn:
+        rows = conn.execute(
+            "SELECT MAX(CASE WHEN e.kind = 'team_ready' THEN e.at END), "
+            "MAX(CASE WHEN e.kind = 'team_stopped' THEN e.at END) "
+            "FROM runs r JOIN tasks t ON t.id = r.task_id JOIN run_events e ON e.run_id = r.id "
+            "WHERE t.agent_id = ? AND r.status = 'success' GROUP BY r.id",
+            (team,),
+        ).fetchall()
+    return [(db_time(a).timestamp(), db_time(b).timestamp()) for a, b in rows if a and b]
+
+
 def _latency(server: PulseServer, pulse: PulseClient, runs: int) -> list[Figure]:
     pulse.create_team("bench-trio", TRIO)
     for _ in range(runs):  # one after the other: the latency of a run on a quiet node
@@ -58,8 +73,9 @@ def _peak_overlap(spans: list[tuple[float, float]]) -> int:
 
 
 MEMORY_SHARE = 0.6
-"""The ramp stops before a step whose expected memory would pass this share of what the machine
-has available (measured per running deployment at the step before)."""
+"""The ramp stops before a step whose memory could pass this share of what the machine has
+available: twice the growth the step before measured (twice the runs; fewer of them may run at
+the same time, since deployments start a few at a time)."""
 
 
 def _in_flight(server: PulseServer, pulse: PulseClient, first: int, last: int) -> list[Figure]:
@@ -68,11 +84,11 @@ def _in_flight(server: PulseServer, pulse: PulseClient, first: int, last: int) -
     pulse.create_team("bench-hold", [{**TRIO[0], "entrypoint": "lead_holds"}, *TRIO[1:]])
     best = peak = 0
     idle = server.rss_bytes()
-    per_run = 0.0
+    per_run = grown = 0.0
     count, stopped = first, f"the ramp's last step ({last}) succeeded"
     while count <= last:
-        if per_run and per_run * count * 2**20 > MEMORY_SHARE * psutil.virtual_memory().available:
-            stopped = f"memory: {count} would need ~{per_run * count / 1024:.1f} GiB"
+        if 2 * grown * 2**20 > MEMORY_SHARE * psutil.virtual_memory().available:
+            stopped = f"memory: {count} could need ~{2 * grown / 1024:.1f} GiB"
             break
         task = {
             "agent_id": "bench-hold",
@@ -84,6 +100,7 @@ def _in_flight(server: PulseServer, pulse: PulseClient, first: int, last: int) -
             "timeout": 600,
         }
         before = len(_durations(server, "bench-hold"))
+        step_began = time.time()
         create_batches(server, [task] * count)
         rss = [idle]
 
@@ -94,7 +111,8 @@ def _in_flight(server: PulseServer, pulse: PulseClient, first: int, last: int) -
         wait_for(ended, bound=1200, what=f"{count} team runs to end", interval=0.2)
         finished = _durations(server, "bench-hold")[before:]
         ok = [(start, end) for status, start, end in finished if status == "success"]
-        overlap = _peak_overlap(ok)
+        deployed = [s for s in _deployed_spans(server, "bench-hold") if s[0] >= step_began]
+        overlap = _peak_overlap(deployed)
         grown = (max(rss) - idle) / 2**20
         say(
             f"{count} at once: {len(ok)} succeeded, {overlap} deployed at the same time, "
