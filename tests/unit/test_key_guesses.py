@@ -3,6 +3,10 @@ window; other addresses, and the same one once the window ends, go on as before.
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from runagent_pulse.common.key_guesses import KeyGuessLimit, client_address
 
 
@@ -63,3 +67,13 @@ def test_the_client_address_comes_from_the_scope() -> None:
     assert client_address({"client": ("203.0.113.7", 5123)}) == "203.0.113.7"
     assert client_address({"client": None}) == "unknown"
     assert client_address({}) == "unknown"
+
+
+def test_an_address_reaching_the_limit_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    guesses, _ = limit()
+    with caplog.at_level(logging.WARNING, logger="runagent_pulse.common.key_guesses"):
+        for _ in range(5):
+            guesses.wrong("203.0.113.7")
+    [record] = caplog.records
+    assert "203.0.113.7 sent 3 wrong API keys within 60 s" in record.getMessage()
+    assert record.action == "api_key_guesses_refused"  # type: ignore[attr-defined]

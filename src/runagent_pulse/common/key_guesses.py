@@ -5,10 +5,13 @@ sends meanwhile."""
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 WRONG_KEYS_PER_WINDOW = 10
 WINDOW_SECONDS = 60.0
@@ -48,17 +51,27 @@ class KeyGuessLimit:
         return math.ceil(left) if wrong >= self.limit else 0
 
     def wrong(self, address: str) -> None:
-        """Count a wrong key from ``address``."""
+        """Count a wrong key from ``address`` (logged once it reaches the limit)."""
         now = self.clock()
         entry = self._windows.get(address)
         if entry is not None and now - entry[0] < self.window:
-            self._windows[address] = (entry[0], entry[1] + 1)  # keeps its place
-            return
-        if entry is not None:
-            del self._windows[address]  # its window ended: a new one starts, last in order
-        elif len(self._windows) >= self.max_addresses:
-            self._forget_one(now)
-        self._windows[address] = (now, 1)
+            wrong = entry[1] + 1
+            self._windows[address] = (entry[0], wrong)  # keeps its place
+        else:
+            if entry is not None:
+                del self._windows[address]  # its window ended: a new one starts, last in order
+            elif len(self._windows) >= self.max_addresses:
+                self._forget_one(now)
+            wrong = 1
+            self._windows[address] = (now, wrong)
+        if wrong == self.limit:
+            log.warning(
+                "%s sent %d wrong API keys within %g s: refused (429) until that window ends",
+                address,
+                self.limit,
+                self.window,
+                extra={"action": "api_key_guesses_refused", "address": address},
+            )
 
     def _forget_one(self, now: float) -> None:
         """Drop every window that ended, or else the oldest (windows are kept in start order)."""
