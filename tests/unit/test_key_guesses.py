@@ -8,14 +8,7 @@ import logging
 import pytest
 
 from runagent_pulse.common.key_guesses import KeyGuessLimit, client_address
-
-
-class Ticks:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.ticks import Ticks
 
 
 def limit(**kwargs: int) -> tuple[KeyGuessLimit, Ticks]:

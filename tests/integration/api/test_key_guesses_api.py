@@ -12,15 +12,9 @@ import pytest
 
 from runagent_pulse.common.key_guesses import WINDOW_SECONDS, WRONG_KEYS_PER_WINDOW
 from tests.integration.delivery_outbox.support import App
+from tests.support.ticks import Ticks
 
 KEY = "the-right-key-for-these-tests"
-
-
-class Ticks:
-    now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
